@@ -1,0 +1,33 @@
+//! `flow-cache`: the content-addressed store of flow's artifacts.
+//!
+//! An artifact is a directory of files keyed by a [`Digest`] of everything that went into
+//! computing it. The store publishes artifacts atomically ([`Store::begin`] then
+//! [`Store::publish`]), serialises writers of the same key with per-key file locks
+//! ([`Store::lock`]), checks objects cheaply on read ([`Store::get`]) and thoroughly on demand
+//! ([`Store::verify`]), and removes what is no longer wanted ([`Store::gc`]). It also memoises
+//! the content hashes of imported files ([`Store::hash_file`]) and remembers the last run of
+//! each node ([`Store::record_run`]).
+//!
+//! The cache works on files only: it never looks inside them. See `DESIGN.md` beside this
+//! crate for the layout on disk and the atomicity and locking arguments.
+
+mod digest;
+mod error;
+mod fsutil;
+mod gc;
+mod lock;
+mod manifest;
+mod run_index;
+mod staging;
+mod stat_cache;
+mod store;
+mod verify;
+
+pub use digest::Digest;
+pub use error::CacheError;
+pub use gc::{GcPolicy, GcReport, RemovedObject};
+pub use lock::KeyLock;
+pub use manifest::{FileRecord, Manifest, ManifestDraft, PortRecord};
+pub use staging::Staging;
+pub use store::{Lookup, Object, Store};
+pub use verify::{UsageRow, VerifyIssue};

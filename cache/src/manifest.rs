@@ -1,0 +1,217 @@
+//! [`Manifest`]: the `manifest.json` of an object, and how port contents are hashed.
+//!
+//! A port is a directory of files. Its content digest is blake3 over, for each file in sorted
+//! relative-path order: the path length (u64 little-endian), the path bytes ('/'-separated),
+//! the file size (u64 little-endian) and the file bytes. So the same bytes under the same names
+//! give the same digest whatever key they were published under, and a renamed file changes it.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::fsutil::{io_at, sync_dir};
+use crate::{CacheError, Digest};
+
+/// The file name of an object's manifest.
+pub(crate) const MANIFEST: &str = "manifest.json";
+
+/// The current manifest format.
+pub(crate) const FORMAT: u32 = 1;
+
+/// Everything recorded about a published object.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct Manifest {
+    pub format: u32,
+    pub key: Digest,
+    /// The engine's typed key, opaque to the cache.
+    pub key_parts: serde_json::Value,
+    pub kind: String,
+    pub node: String,
+    pub params: serde_json::Value,
+    /// Opaque to the cache.
+    pub inputs: serde_json::Value,
+    pub ports: BTreeMap<String, PortRecord>,
+    /// blake3 over (name, content digest) of every port, in port-name order.
+    pub content: Digest,
+    pub flow_version: String,
+    pub host: String,
+    pub created_unix: f64,
+    pub seconds: f64,
+}
+
+/// What the engine says about an object; [`crate::Store::publish`] fills in the rest.
+#[derive(Clone, Debug, Default)]
+pub struct ManifestDraft {
+    pub key_parts: serde_json::Value,
+    pub kind: String,
+    pub node: String,
+    pub params: serde_json::Value,
+    pub inputs: serde_json::Value,
+    pub flow_version: String,
+    pub host: String,
+    pub seconds: f64,
+}
+
+/// One output port of an object: its content digest, total size and files.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PortRecord {
+    pub content: Digest,
+    pub bytes: u64,
+    pub files: Vec<FileRecord>,
+}
+
+/// One file of a port, by '/'-separated path relative to the port directory.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FileRecord {
+    pub path: String,
+    pub size: u64,
+}
+
+impl Manifest {
+    /// Completes a draft into the manifest of `key` with the given ports.
+    pub(crate) fn new(
+        key: Digest,
+        draft: ManifestDraft,
+        ports: BTreeMap<String, PortRecord>,
+    ) -> Self {
+        let created_unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        Manifest {
+            format: FORMAT,
+            key,
+            key_parts: draft.key_parts,
+            kind: draft.kind,
+            node: draft.node,
+            params: draft.params,
+            inputs: draft.inputs,
+            content: Manifest::content_of(&ports),
+            ports,
+            flow_version: draft.flow_version,
+            host: draft.host,
+            created_unix,
+            seconds: draft.seconds,
+        }
+    }
+
+    /// The digest of a whole object's content: its ports' names and digests in name order.
+    pub fn content_of(ports: &BTreeMap<String, PortRecord>) -> Digest {
+        let mut hasher = blake3::Hasher::new();
+        for (name, port) in ports {
+            hasher.update(&(name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update(port.content.as_bytes());
+        }
+        Digest::from_hash(hasher.finalize())
+    }
+}
+
+/// Hashes every port directory under `ports_dir` (a missing `ports_dir` has no ports).
+/// With `sync`, also fsyncs every file and directory on the way.
+pub(crate) fn scan_ports(
+    ports_dir: &Path,
+    sync: bool,
+) -> Result<BTreeMap<String, PortRecord>, CacheError> {
+    let mut ports = BTreeMap::new();
+    let entries = match fs::read_dir(ports_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(ports),
+        Err(e) => return Err(io_at(ports_dir)(e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io_at(ports_dir))?;
+        let path = entry.path();
+        let name = utf8_name(&path)?;
+        if !entry.file_type().map_err(io_at(&path))?.is_dir() {
+            return Err(invalid(&path, "a port must be a directory"));
+        }
+        ports.insert(name, PortRecord::scan(&path, sync)?);
+    }
+    if sync {
+        sync_dir(ports_dir)?;
+    }
+    Ok(ports)
+}
+
+impl PortRecord {
+    /// Lists and hashes the files under the port directory `dir`.
+    pub(crate) fn scan(dir: &Path, sync: bool) -> Result<PortRecord, CacheError> {
+        let mut files = Vec::new();
+        let mut dirs = vec![dir.to_path_buf()];
+        walk(dir, "", &mut files, &mut dirs)?;
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+
+        let mut hasher = blake3::Hasher::new();
+        let mut records = Vec::with_capacity(files.len());
+        let mut bytes = 0u64;
+        for (rel, abs) in files {
+            let mut file = File::open(&abs).map_err(io_at(&abs))?;
+            let size = file.metadata().map_err(io_at(&abs))?.len();
+            hasher.update(&(rel.len() as u64).to_le_bytes());
+            hasher.update(rel.as_bytes());
+            hasher.update(&size.to_le_bytes());
+            hasher.update_reader(&mut file).map_err(io_at(&abs))?;
+            if sync {
+                file.sync_all().map_err(io_at(&abs))?;
+            }
+            bytes += size;
+            records.push(FileRecord { path: rel, size });
+        }
+        if sync {
+            for d in &dirs {
+                sync_dir(d)?;
+            }
+        }
+        Ok(PortRecord {
+            content: Digest::from_hash(hasher.finalize()),
+            bytes,
+            files: records,
+        })
+    }
+}
+
+/// Collects the regular files under `dir` as (relative path, absolute path), and the
+/// subdirectories into `dirs`. Symbolic links and special files are refused.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    files: &mut Vec<(String, PathBuf)>,
+    dirs: &mut Vec<PathBuf>,
+) -> Result<(), CacheError> {
+    for entry in fs::read_dir(dir).map_err(io_at(dir))? {
+        let entry = entry.map_err(io_at(dir))?;
+        let path = entry.path();
+        let rel = format!("{prefix}{}", utf8_name(&path)?);
+        let kind = entry.file_type().map_err(io_at(&path))?;
+        if kind.is_dir() {
+            dirs.push(path.clone());
+            walk(&path, &format!("{rel}/"), files, dirs)?;
+        } else if kind.is_file() {
+            files.push((rel, path));
+        } else {
+            return Err(invalid(
+                &path,
+                "only regular files and directories may be published",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn utf8_name(path: &Path) -> Result<String, CacheError> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| invalid(path, "file names in the cache must be UTF-8"))
+}
+
+fn invalid(path: &Path, reason: &str) -> CacheError {
+    CacheError::Invalid {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}

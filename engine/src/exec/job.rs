@@ -1,0 +1,201 @@
+//! A job: one plan node with its key and resolved inputs, ready to run anywhere that sees the
+//! cache (this process, a worker thread, or a cluster task via `flow exec-node`). Running a job
+//! takes the node's key lock, re-checks the cache (another process may have finished it while we
+//! waited), loads the inputs, runs the stage, and publishes its outputs atomically.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use flow_cache::{Digest, Lookup, ManifestDraft, Object, Store};
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::{Artifact, ArtifactType, InputArtifact, Inputs};
+use crate::catalog::Catalog;
+use crate::context::RunContext;
+use crate::plan::PlanNode;
+use crate::plan::key::CacheKey;
+use crate::progress::NodeProgress;
+use crate::stage::StageError;
+use crate::value::ParamValue;
+
+/// One item of a resolved input: a published upstream object's port.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InputItem {
+    pub node: String,
+    pub coords: Vec<(String, ParamValue)>,
+    pub object: Digest,
+    pub port: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JobInput {
+    pub port: String,
+    pub ty: ArtifactType,
+    pub items: Vec<InputItem>,
+}
+
+/// Everything needed to compute one node, serialisable.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Job {
+    /// The node's index in its plan.
+    pub index: usize,
+    pub node: PlanNode,
+    pub key: CacheKey,
+    pub digest: Digest,
+    pub inputs: Vec<JobInput>,
+    /// Recompute even if the key is in the cache, replacing the stored object.
+    pub force: bool,
+}
+
+/// How a job ended well.
+pub struct Completed {
+    pub object: Object,
+    /// True when another process computed it while this one waited for the key lock.
+    pub reused: bool,
+    pub seconds: f64,
+}
+
+/// Hooks the caller gives a job: progress and the line log.
+pub struct JobEnv<'a> {
+    pub store: &'a Store,
+    pub catalog: &'a Catalog,
+    pub cancel: Arc<AtomicBool>,
+    pub progress: NodeProgress,
+    pub log: &'a (dyn Fn(&str) + Sync),
+}
+
+/// Runs a job to completion: `Ok` with the published object, or `Err` with a reason.
+pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
+    let started = Instant::now();
+    let store = env.store;
+    let lock = match store.try_lock(&job.digest).map_err(|e| e.to_string())? {
+        Some(lock) => lock,
+        None => {
+            (env.log)(&format!("waiting for {}: another flow process is computing it", job.node.name));
+            store.lock(&job.digest).map_err(|e| e.to_string())?
+        }
+    };
+    if !job.force {
+        match store.get(&job.digest).map_err(|e| e.to_string())? {
+            Lookup::Present(object) => {
+                return Ok(Completed { object, reused: true, seconds: started.elapsed().as_secs_f64() });
+            }
+            Lookup::Corrupt { reason } => {
+                (env.log)(&format!("{}: cached result is corrupt ({reason}); recomputing", job.node.name));
+                store.remove(&job.digest).map_err(|e| e.to_string())?;
+            }
+            Lookup::Missing => {}
+        }
+    }
+    let kind = env
+        .catalog
+        .get(&job.node.kind)
+        .ok_or_else(|| format!("unknown stage kind `{}` in this flow binary", job.node.kind))?;
+    let inputs = load_inputs(job, store)?;
+    let staging = store.begin(&job.digest).map_err(|e| e.to_string())?;
+    let scratch = scratch_dir(store, &job.digest);
+    let ctx = RunContext {
+        node: job.node.name.clone(),
+        params: job.node.params.clone(),
+        seed: job.node.seed,
+        threads: job.node.threads,
+        scratch: scratch.clone(),
+        outputs: staging.dir().join("ports"),
+        cancel: env.cancel.clone(),
+        progress: env.progress.clone(),
+    };
+    let outputs = run_confined(job.node.threads, || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| kind.run(&inputs, &ctx)))
+    });
+    let outputs = match outputs {
+        Ok(Ok(outputs)) => outputs,
+        Ok(Err(StageError::Cancelled)) => return Err("cancelled".into()),
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            return Err(format!("stage panicked: {message}"));
+        }
+    };
+    for (port, ty) in &job.node.outputs {
+        let dir = staging.port_dir(port).map_err(|e| e.to_string())?;
+        match (outputs.ports.get(port), ty) {
+            (Some(artifact), _) if artifact.ty() == *ty => artifact.save(&dir)?,
+            (Some(artifact), _) => {
+                return Err(format!("stage bug: output `{port}` is declared {ty} but the stage returned {}", artifact.ty()));
+            }
+            (None, ArtifactType::Files) => {}
+            (None, _) => return Err(format!("stage bug: it produced no output `{port}`")),
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let draft = ManifestDraft {
+        key_parts: serde_json::to_value(&job.key).map_err(|e| e.to_string())?,
+        kind: job.node.kind.clone(),
+        node: job.node.name.clone(),
+        params: job.node.params.to_json(),
+        inputs: serde_json::to_value(&job.inputs).map_err(|e| e.to_string())?,
+        flow_version: env!("CARGO_PKG_VERSION").to_string(),
+        host: hostname(),
+        seconds,
+    };
+    if job.force {
+        store.remove(&job.digest).map_err(|e| e.to_string())?;
+    }
+    let object = store.publish(staging, draft).map_err(|e| e.to_string())?;
+    drop(lock);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(Completed { object, reused: false, seconds })
+}
+
+/// The per-key scratch directory (checkpoints): outside `objects/`, never part of a key.
+pub fn scratch_dir(store: &Store, digest: &Digest) -> PathBuf {
+    store.root().join("scratch").join(digest.to_string())
+}
+
+fn load_inputs(job: &Job, store: &Store) -> Result<Inputs, String> {
+    let mut inputs = Inputs::default();
+    for input in &job.inputs {
+        let mut items = Vec::with_capacity(input.items.len());
+        for item in &input.items {
+            let object = match store.get(&item.object).map_err(|e| e.to_string())? {
+                Lookup::Present(o) => o,
+                Lookup::Missing => return Err(format!("input `{}`: result of {} is no longer in the cache", input.port, item.node)),
+                Lookup::Corrupt { reason } => {
+                    let _ = store.remove(&item.object);
+                    return Err(format!(
+                        "input `{}`: the cached result of {} is corrupt ({reason}); it was removed, run again to recompute it",
+                        input.port, item.node
+                    ));
+                }
+            };
+            let artifact = Artifact::load(&object.port_dir(&item.port), input.ty).map_err(|e| {
+                let _ = store.remove(&item.object);
+                format!("input `{}`: the cached result of {} is unreadable ({e}); it was removed, run again to recompute it", input.port, item.node)
+            })?;
+            items.push(InputArtifact { node: item.node.clone(), coords: item.coords.clone(), artifact });
+        }
+        inputs.ports.insert(input.port.clone(), items);
+    }
+    Ok(inputs)
+}
+
+/// Runs `f` with rayon work confined to `threads` threads.
+fn run_confined<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "unknown".into())
+}

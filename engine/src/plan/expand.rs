@@ -1,0 +1,249 @@
+//! Sweep expansion: stages → concrete nodes.
+//!
+//! Every node has coordinates: values on sweep axes, each axis identified by the stage that
+//! declared it and its name. The rules, applied per stage in dependency order:
+//! - **own axes**: a stage's `sweep.*` axes are crossed (or zipped with `zip = true`);
+//! - **map**: a one-artifact input from a swept stage inherits that stage's coordinates, so there
+//!   is one node per upstream instance;
+//! - **gather**: a many-artifact input receives all instances of the upstream stage; with
+//!   `group_by = ["beta"]` one node per distinct value of those axes, each gathering its group;
+//! - **join**: coordinates from different inputs on the *same* axis (same declaring stage) must
+//!   agree, so two inputs derived from one sweep pair up instance by instance; axes from
+//!   different stages are crossed.
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::params::Params;
+use crate::pipeline::model::{Pipeline, StageDecl};
+use crate::pipeline::PipelineError;
+use crate::plan::{InputSource, Plan, PlanInput, PlanNode};
+use crate::stage::Cardinality;
+use crate::value::ParamValue;
+
+/// An axis: (declaring stage, axis name).
+type AxisId = (String, String);
+/// Coordinates of one instance, in order.
+type Coords = Vec<(AxisId, ParamValue)>;
+
+fn agrees(a: &Coords, b: &Coords) -> bool {
+    b.iter().all(|(id, v)| a.iter().find(|(i, _)| i == id).is_none_or(|(_, w)| w == v))
+}
+
+/// Every consistent merge of one element of `left` with one of `right`.
+fn join(left: Vec<Coords>, right: &[Coords]) -> Vec<Coords> {
+    let mut out = Vec::new();
+    for l in &left {
+        for r in right {
+            if agrees(l, r) {
+                let mut merged = l.clone();
+                merged.extend(r.iter().filter(|(id, _)| !l.iter().any(|(i, _)| i == id)).cloned());
+                out.push(merged);
+            }
+        }
+    }
+    out
+}
+
+fn own_coords(decl: &StageDecl) -> Vec<Coords> {
+    let id = |name: &str| (decl.name.clone(), name.to_string());
+    if decl.axes.is_empty() {
+        return vec![Vec::new()];
+    }
+    if decl.zip {
+        let n = decl.axes[0].values.len();
+        return (0..n)
+            .map(|i| decl.axes.iter().map(|a| (id(&a.name), a.values[i].clone())).collect())
+            .collect();
+    }
+    let mut out = vec![Vec::new()];
+    for axis in &decl.axes {
+        let values: Vec<Coords> = axis.values.iter().map(|v| vec![(id(&axis.name), v.clone())]).collect();
+        out = join(out, &values);
+    }
+    out
+}
+
+/// Expands a validated pipeline into a plan.
+pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
+    let mut diags = Vec::new();
+    let mut graph: DiGraph<PlanNode, ()> = DiGraph::new();
+    let mut order = Vec::new();
+    // Instances of each expanded stage: (coords, node index).
+    let mut instances: HashMap<String, Vec<(Coords, NodeIndex)>> = HashMap::new();
+
+    for decl in stage_order(pipeline) {
+        let mut space: Vec<Coords> = vec![Vec::new()];
+        for input in &decl.inputs {
+            for source in &input.sources {
+                let Some(up) = instances.get(&source.stage) else { continue };
+                let factor: Vec<Coords> = match input.port.cardinality {
+                    Cardinality::One => up.iter().map(|(c, _)| c.clone()).collect(),
+                    Cardinality::Many => {
+                        let mut groups: Vec<Coords> = Vec::new();
+                        for (c, _) in up {
+                            let g: Coords = c
+                                .iter()
+                                .filter(|((_, name), _)| decl.group_by.iter().any(|g| &g.value == name))
+                                .cloned()
+                                .collect();
+                            if !groups.contains(&g) {
+                                groups.push(g);
+                            }
+                        }
+                        groups
+                    }
+                };
+                space = join(space, &factor);
+            }
+        }
+        // Every group_by axis must exist on some gathered input.
+        for g in &decl.group_by {
+            let available: Vec<String> = decl
+                .inputs
+                .iter()
+                .filter(|i| i.port.cardinality == Cardinality::Many)
+                .flat_map(|i| i.sources.iter())
+                .filter_map(|s| instances.get(&s.stage))
+                .flat_map(|up| up.first().map(|(c, _)| c.iter().map(|((_, n), _)| n.clone()).collect::<Vec<_>>()))
+                .flatten()
+                .collect();
+            if !available.contains(&g.value) {
+                diags.push(
+                    Diagnostic::at(&g.span, format!("`group_by`: no gathered input of `{}` has an axis `{}`", decl.name, g.value), "unknown axis")
+                        .suggest(did_you_mean(&g.value, available.iter().map(String::as_str)))
+                        .help(if available.is_empty() {
+                            "group_by applies to gathered (many) inputs from swept stages".to_string()
+                        } else {
+                            format!("axes available: {}", available.join(", "))
+                        }),
+                );
+            }
+        }
+        space = join(space, &own_coords(decl));
+        if space.is_empty() {
+            diags.push(Diagnostic::at(
+                &decl.name_span,
+                format!("stage `{}` has no instances: the sweeps of its inputs never agree", decl.name),
+                "empty expansion",
+            ));
+            continue;
+        }
+
+        let mut mine = Vec::new();
+        for coords in space {
+            let node = build_node(decl, &coords, &instances, &graph);
+            let ups: Vec<usize> = node.inputs.iter().flat_map(|i| i.sources.iter().map(|s| s.node)).collect();
+            let index = graph.add_node(node);
+            for up in ups {
+                graph.update_edge(NodeIndex::new(up), index, ());
+            }
+            order.push(index);
+            mine.push((coords, index));
+        }
+        instances.insert(decl.name.clone(), mine);
+    }
+    if !diags.is_empty() {
+        return Err(PipelineError { sources: pipeline.sources.clone(), diagnostics: diags });
+    }
+    let by_name = order.iter().map(|&i| (graph[i].name.clone(), i)).collect();
+    Ok(Plan {
+        name: pipeline.name.clone(),
+        scope: pipeline.path.display().to_string(),
+        graph,
+        order,
+        by_name,
+    })
+}
+
+fn build_node(
+    decl: &StageDecl,
+    coords: &Coords,
+    instances: &HashMap<String, Vec<(Coords, NodeIndex)>>,
+    graph: &DiGraph<PlanNode, ()>,
+) -> PlanNode {
+    let mut params = Params::default();
+    for (k, v) in &decl.params {
+        params.0.insert(k.clone(), v.value.clone());
+    }
+    let mut seed = decl.seed;
+    for ((stage, axis), value) in coords {
+        if stage != &decl.name {
+            continue;
+        }
+        if axis == "seed" {
+            seed = value.as_i64().unwrap_or(0) as u64;
+        } else {
+            params.0.insert(axis.clone(), value.clone());
+        }
+    }
+    let inputs = decl
+        .inputs
+        .iter()
+        .map(|input| {
+            let mut sources = Vec::new();
+            for s in &input.sources {
+                for (c, idx) in instances.get(&s.stage).into_iter().flatten() {
+                    if agrees(coords, c) {
+                        sources.push(InputSource { node: idx.index(), port: s.port.clone() });
+                    }
+                }
+            }
+            PlanInput { port: input.port.name.to_string(), ty: input.port.ty, sources }
+        })
+        .collect();
+    let _ = graph;
+    // Display names: qualify an axis with its stage only where two axes share a name.
+    let display: Vec<(String, ParamValue)> = coords
+        .iter()
+        .map(|((stage, axis), v)| {
+            let clash = coords.iter().filter(|((_, a), _)| a == axis).count() > 1;
+            (if clash { format!("{stage}.{axis}") } else { axis.clone() }, v.clone())
+        })
+        .collect();
+    let name = if display.is_empty() {
+        decl.name.clone()
+    } else {
+        let parts: Vec<String> = display.iter().map(|(a, v)| format!("{a}={v}")).collect();
+        format!("{}[{}]", decl.name, parts.join(","))
+    };
+    let threads = decl.threads.unwrap_or_else(|| decl.kind.threads(&params)).max(1);
+    PlanNode {
+        name,
+        stage: decl.name.clone(),
+        kind: decl.kind.name().to_string(),
+        version: decl.kind.version(),
+        coords: display,
+        params,
+        path_params: decl.path_params.clone(),
+        seed,
+        threads,
+        inputs,
+        outputs: decl.kind.outputs().iter().map(|p| (p.name.to_string(), p.ty)).collect(),
+    }
+}
+
+/// Stages in dependency order, file order among independent ones (validation ruled out cycles).
+fn stage_order(pipeline: &Pipeline) -> Vec<&StageDecl> {
+    let mut done: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    while out.len() < pipeline.stages.len() {
+        let before = out.len();
+        for decl in &pipeline.stages {
+            if done.contains(&decl.name.as_str()) {
+                continue;
+            }
+            let ready = decl.inputs.iter().flat_map(|i| &i.sources).all(|s| done.contains(&s.stage.as_str()));
+            if ready {
+                done.push(&decl.name);
+                out.push(decl);
+            }
+        }
+        if out.len() == before {
+            break;
+        }
+    }
+    out
+}

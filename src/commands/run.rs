@@ -1,0 +1,95 @@
+//! `flow run`: compute every wanted node whose result is not cached, with progress, and end with
+//! a summary that names each failure. Ctrl-C or SIGTERM stops cleanly: no new node starts,
+//! running nodes stop at their next cancellation check, nothing half-written is published. A
+//! second Ctrl-C exits at once (still without corrupting the cache: unpublished work is only in
+//! `tmp/`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use flow_engine::exec::local::LocalExecutor;
+use flow_engine::exec::session::{RunOptions, RunReport, run as run_plan};
+use flow_engine::progress::{ProgressMode, RunProgress};
+
+use crate::cli::{ExecutorChoice, Global, ProgressChoice, RunArgs};
+use crate::error::CliError;
+use crate::workspace::{Workspace, select_nodes};
+
+pub fn progress_mode(choice: ProgressChoice) -> ProgressMode {
+    match choice {
+        ProgressChoice::Auto => ProgressMode::detect(),
+        ProgressChoice::Bars => ProgressMode::Bars,
+        ProgressChoice::Lines => ProgressMode::Lines,
+        ProgressChoice::None => ProgressMode::Silent,
+    }
+}
+
+/// Installs the Ctrl-C / SIGTERM handler: the first signal asks to stop, the second exits.
+pub fn cancel_flag() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!("flow: stopped");
+            std::process::exit(130);
+        }
+        eprintln!("flow: stopping — waiting for running nodes to stop (press Ctrl-C again to exit now)");
+    });
+    cancel
+}
+
+pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
+    let started = Instant::now();
+    let ws = Workspace::open(global, Some(&args.pipeline.file))?;
+    let plan = ws.plan(&args.pipeline.file, &args.pipeline.sets)?;
+    let forced = select_nodes(&plan, &args.force, "--force")?;
+    let wanted = if args.until.is_empty() {
+        vec![true; plan.len()]
+    } else {
+        let targets = select_nodes(&plan, &args.until, "--until")?;
+        let idx: Vec<_> = plan.order.iter().copied().filter(|i| targets[i.index()]).collect();
+        plan.ancestors(&idx)
+    };
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let ExecutorChoice::Local = args.executor;
+    let cancel = cancel_flag();
+    let _ = ws.store.clean_stale_staging();
+    let total = wanted.iter().filter(|w| **w).count() as u64;
+    let progress = Arc::new(RunProgress::new(progress_mode(args.progress), total));
+    let mut executor = LocalExecutor::new(jobs, ws.store.clone(), ws.catalog.clone(), cancel.clone(), progress.clone());
+    let report = run_plan(&plan, &ws.store, &mut executor, &progress, &RunOptions { forced, wanted, cancel });
+    progress.finish();
+    eprint!("{}", summary(&plan.name, &report, started.elapsed().as_secs_f64()));
+    Ok(if report.cancelled {
+        130
+    } else if report.ok() {
+        0
+    } else {
+        1
+    })
+}
+
+/// The closing lines of a run.
+pub fn summary(name: &str, r: &RunReport, seconds: f64) -> String {
+    let mut out = format!(
+        "flow: {name}: {} computed, {} cached{}, {} failed, {} skipped in {seconds:.2}s\n",
+        r.computed.len(),
+        r.cached,
+        if r.reused > 0 { format!(", {} computed by another process", r.reused) } else { String::new() },
+        r.failed.len(),
+        r.skipped.len(),
+    );
+    for (node, reason) in &r.failed {
+        out.push_str(&format!("  FAILED  {node}: {reason}\n"));
+    }
+    if !r.skipped.is_empty() {
+        let shown: Vec<String> = r.skipped.iter().take(10).map(|(n, c)| format!("{n} (needs {c})")).collect();
+        let more = if r.skipped.len() > 10 { format!(" and {} more", r.skipped.len() - 10) } else { String::new() };
+        out.push_str(&format!("  skipped {}{more}\n", shown.join(", ")));
+    }
+    if r.cancelled {
+        out.push_str(&format!("  cancelled: {} nodes did not start; run again to continue\n", r.not_started));
+    }
+    out
+}
