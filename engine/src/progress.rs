@@ -122,7 +122,7 @@ impl RunProgress {
             c.running = c.running.saturating_sub(1);
             if reused { c.cached += 1 } else { c.done += 1 }
         });
-        let how = if reused { "reused (computed by another process)" } else { "done" };
+        let how = if reused { "reused (its key was computed meanwhile)" } else { "done" };
         if self.mode == ProgressMode::Lines {
             eprintln!("{} {how} {name} in {seconds:.2}s", self.position());
         }

@@ -76,7 +76,7 @@ pub fn summary(name: &str, r: &RunReport, seconds: f64) -> String {
         "flow: {name}: {} computed, {} cached{}, {} failed, {} skipped in {seconds:.2}s\n",
         r.computed.len(),
         r.cached,
-        if r.reused > 0 { format!(", {} computed by another process", r.reused) } else { String::new() },
+        if r.reused > 0 { format!(", {} reused (computed meanwhile under the same key)", r.reused) } else { String::new() },
         r.failed.len(),
         r.skipped.len(),
     );

@@ -73,7 +73,7 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
     let lock = match store.try_lock(&job.digest).map_err(|e| e.to_string())? {
         Some(lock) => lock,
         None => {
-            (env.log)(&format!("waiting for {}: another flow process is computing it", job.node.name));
+            (env.log)(&format!("waiting for {}: another flow process is computing its key", job.node.name));
             store.lock(&job.digest).map_err(|e| e.to_string())?
         }
     };

@@ -194,6 +194,8 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
     let mut report = RunReport::default();
     let mut queue: Vec<Job> = Vec::new();
     let mut last_save = std::time::Instant::now();
+    let mut in_flight: std::collections::HashSet<Digest> = std::collections::HashSet::new();
+    let mut digests: Vec<Option<Digest>> = vec![None; n];
 
     // Nodes are examined in plan order (upstream first) after every outcome: one pass resolves
     // whole chains of cached nodes.
@@ -242,13 +244,16 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
                 }
             }
         }
-        // Start what fits, in plan order.
+        // Start what fits, in plan order. A job whose key is already being computed (two nodes
+        // with identical key parts) waits for that one and then finds its result in the cache.
         if !opts.cancel.load(Ordering::Relaxed) {
             let mut k = 0;
             while k < queue.len() {
-                if executor.has_room(queue[k].node.threads) {
+                if !in_flight.contains(&queue[k].digest) && executor.has_room(queue[k].node.threads) {
                     let job = queue.remove(k);
                     state[job.index] = State::Running;
+                    in_flight.insert(job.digest);
+                    digests[job.index] = Some(job.digest);
                     executor.start(job);
                 } else {
                     k += 1;
@@ -256,6 +261,12 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
             }
         }
         let Some(outcome) = executor.next() else { break };
+        let finished = match &outcome {
+            Outcome::Done { index, .. } | Outcome::Failed { index, .. } => *index,
+        };
+        if let Some(d) = digests[finished].take() {
+            in_flight.remove(&d);
+        }
         match outcome {
             Outcome::Done { index: ix, object, reused, .. } => {
                 let node = plan.node(NodeIndex::new(ix));

@@ -97,6 +97,8 @@ fn validate_stage(
     let mut threads = None;
     let mut zip_entry: Option<&RawEntry> = None;
     let mut group_by = Vec::new();
+    // Keys written, even if their values were rejected (so a bad value is not also "missing").
+    let written: Vec<&str> = stage.entries.keys().chain(stage.sweep.keys()).map(String::as_str).collect();
 
     for (key, entry) in &stage.entries {
         let value = &entry.value;
@@ -190,7 +192,7 @@ fn validate_stage(
         if spec.ty == ParamType::Path {
             path_params.push(spec.name.to_string());
         }
-        if params.contains_key(spec.name) || axes.iter().any(|a| a.name == spec.name) {
+        if params.contains_key(spec.name) || written.contains(&spec.name) {
             continue;
         }
         match &spec.default {
@@ -205,7 +207,7 @@ fn validate_stage(
     }
     // Required inputs.
     for port in &ports {
-        if !port.optional && !inputs.iter().any(|i: &InputDecl| i.port.name == port.name) {
+        if !port.optional && !written.contains(&port.name) {
             let many = if port.cardinality == Cardinality::Many { ", gathered" } else { "" };
             diags.push(
                 Diagnostic::at(&stage.name_span, format!("stage `{name}` (kind `{kind_name}`) needs input `{}`", port.name), "missing input")
@@ -247,7 +249,7 @@ pub fn describe_kind(kind: &dyn StageKind) -> String {
     let params: Vec<&str> = kind.params().iter().map(|p| p.name).collect();
     let inputs: Vec<&str> = kind.inputs().iter().map(|p| p.name).collect();
     format!(
-        "`{}` takes parameters [{}] and inputs [{}]; see `flow stage {} --help`",
+        "`{}` takes parameters [{}] and inputs [{}]; see `flow kinds {}`",
         kind.name(),
         params.join(", "),
         inputs.join(", "),

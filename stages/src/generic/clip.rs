@@ -4,7 +4,7 @@
 //! the same bytes, so nothing downstream re-runs.
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, PortSpec, RunContext, StageError, StageKind,
 };
 
 use crate::table::{f64_column, f64_table};
@@ -26,8 +26,8 @@ impl StageKind for Clip {
 
     fn params(&self) -> Vec<ParamSpec> {
         vec![
-            ParamSpec::with_default("min", ParamType::Float, ParamValue::Float(f64::MIN), "lower bound"),
-            ParamSpec::with_default("max", ParamType::Float, ParamValue::Float(f64::MAX), "upper bound"),
+            ParamSpec::required("min", ParamType::Float, "lower bound"),
+            ParamSpec::required("max", ParamType::Float, "upper bound"),
         ]
     }
 

@@ -1,0 +1,127 @@
+//! The cache: a second run computes nothing; keys ignore how a pipeline is written and change
+//! exactly where a value changed; early cutoff stops re-runs at identical output.
+
+mod common;
+use common::{Project, SWEEP};
+
+#[test]
+fn a_second_run_computes_nothing() {
+    let p = Project::new();
+    p.write("p.toml", SWEEP);
+    let first = p.run_ok("p.toml", &[]);
+    assert_eq!(first.computed().len(), 7);
+    let second = p.run_ok("p.toml", &[]);
+    assert!(second.computed().is_empty(), "second run computed {:?}", second.computed());
+    assert!(second.stderr.contains("0 computed, 7 cached"), "{}", second.stderr);
+}
+
+#[test]
+fn reordering_tables_and_keys_changes_no_key() {
+    let p = Project::new();
+    p.write("a.toml", SWEEP);
+    p.write(
+        "b.toml",
+        r#"
+[stages.total]
+parts = "clipped"
+kind = "sum"
+
+[stages.clipped]
+max = 2.5
+min = 0.0
+table = "source"
+kind = "clip"
+
+[pipeline]
+name = "sweep"
+
+[stages.source]
+sweep.value = [1.0, 2.0, 3.0]
+rows = 3
+kind = "constant"
+"#,
+    );
+    p.run_ok("a.toml", &[]);
+    let mut a = p.keys("a.toml");
+    let mut b = p.keys("b.toml");
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    assert!(a.iter().all(|(_, k)| k.is_some()));
+}
+
+#[test]
+fn the_spelling_of_a_number_changes_no_key() {
+    let p = Project::new();
+    p.write("a.toml", "[stages.x]\nkind = \"constant\"\nvalue = 0.0001\n");
+    p.write("b.toml", "[stages.x]\nkind = \"constant\"\nvalue = 1e-4\n");
+    p.write("c.toml", "[stages.x]\nkind = \"constant\"\nvalue = 1.0e-4\nrows = 1\n");
+    let keys: Vec<_> = ["a.toml", "b.toml", "c.toml"].iter().map(|f| p.keys(f)[0].1.clone()).collect();
+    assert!(keys[0].is_some());
+    assert_eq!(keys[0], keys[1]);
+    assert_eq!(keys[0], keys[2], "writing a default explicitly must not change the key");
+}
+
+#[test]
+fn editing_a_comment_or_an_unrelated_stage_changes_no_key() {
+    let p = Project::new();
+    p.write("p.toml", SWEEP);
+    p.run_ok("p.toml", &[]);
+    let edited = SWEEP.replace("[stages.total]", "# the grand total\n[stages.total]  # sums everything")
+        + "\n[stages.unrelated]\nkind = \"constant\"\nvalue = 9.0\n";
+    p.write("p.toml", &edited);
+    let run = p.run_ok("p.toml", &[]);
+    assert_eq!(run.computed(), vec!["unrelated".to_string()]);
+}
+
+#[test]
+fn changing_one_param_reruns_exactly_that_node_and_its_downstream() {
+    let p = Project::new();
+    p.write("p.toml", SWEEP);
+    p.run_ok("p.toml", &[]);
+    let run = p.run_ok("p.toml", &["--set", "source.sweep.value=[1.0, 2.0, 3.5]"]);
+    assert_eq!(run.computed(), vec!["clipped[value=3.5]", "source[value=3.5]"]);
+    // clipped[value=3.5] gives the same clipped table as clipped[value=3] (both clip to 2.5),
+    // so `total` sees identical input content and is cached: early cutoff.
+    assert!(run.stderr.contains("2 computed, 5 cached"), "{}", run.stderr);
+}
+
+#[test]
+fn early_cutoff_skips_downstream_of_identical_output() {
+    let p = Project::new();
+    p.write("p.toml", SWEEP);
+    p.run_ok("p.toml", &[]);
+    // Lowering `min` below every value changes every clip node's key but none of its output.
+    let run = p.run_ok("p.toml", &["--set", "clipped.min=-1.0"]);
+    assert_eq!(run.computed(), vec!["clipped[value=1]", "clipped[value=2]", "clipped[value=3]"]);
+    assert!(!run.computed().contains(&"total".to_string()), "total must be cut off");
+    let plan = p.plan_json("p.toml", &["--set", "clipped.min=-1.0"]);
+    assert!(plan.iter().all(|r| r["status"] == "cached"));
+}
+
+#[test]
+fn plan_says_why_a_node_will_run() {
+    let p = Project::new();
+    p.write("p.toml", SWEEP);
+    p.run_ok("p.toml", &[]);
+    let plan = p.plan_json("p.toml", &["--set", "clipped.max=2.25"]);
+    let row = |name: &str| plan.iter().find(|r| r["name"] == name).cloned().expect("row");
+    assert_eq!(row("source[value=1]")["status"], "cached");
+    assert_eq!(row("clipped[value=3]")["status"], "run");
+    assert_eq!(row("clipped[value=3]")["reason"], "param changed: max 2.5 → 2.25");
+    assert!(row("total")["key"].is_null(), "a key waits for its inputs' content");
+    assert!(row("total")["reason"].as_str().unwrap_or("").starts_with("upstream "));
+    let forced = p.plan_json("p.toml", &["--force", "total"]);
+    let total = forced.iter().find(|r| r["name"] == "total").cloned().expect("row");
+    assert_eq!(total["reason"], "forced");
+}
+
+#[test]
+fn a_new_stage_version_or_seed_is_a_reason() {
+    let p = Project::new();
+    p.write("p.toml", SWEEP);
+    p.run_ok("p.toml", &[]);
+    let plan = p.plan_json("p.toml", &["--set", "source.seed=4"]);
+    let row = plan.iter().find(|r| r["name"] == "source[value=1]").cloned().expect("row");
+    assert_eq!(row["reason"], "seed changed: 0 → 4");
+}

@@ -1,0 +1,154 @@
+//! Crashes and concurrency: a SIGKILL mid-node leaves no partial artifact; two processes on one
+//! cache compute each node once; a corrupted artifact is detected and recomputed; Ctrl-C stops
+//! cleanly.
+
+mod common;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::Project;
+
+const SLOW: &str = r#"
+[stages.fast]
+kind = "constant"
+value = 1.0
+
+[stages.slow]
+kind = "constant"
+value = 2.0
+delay_ms = 4000
+
+[stages.total]
+kind = "sum"
+parts = ["fast", "slow"]
+"#;
+
+/// Starts `flow run` and returns once its stderr shows `needle`.
+fn spawn_until(p: &Project, file: &str, needle: &str) -> std::process::Child {
+    let mut child = p
+        .command(&["run", file, "--progress", "lines"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn flow");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let line = lines.next().expect("flow ended early").expect("read");
+        if line.contains(needle) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never saw {needle}");
+    }
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    child
+}
+
+#[test]
+fn sigkill_mid_node_leaves_no_partial_artifact() {
+    let p = Project::new();
+    p.write("p.toml", SLOW);
+    let mut child = spawn_until(&p, "p.toml", "start slow");
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+    // Only `fast` may be published; `slow` was mid-run.
+    let slow = common::object_dir(&p, "p.toml", "slow");
+    assert!(!slow.exists(), "a killed node must leave no artifact");
+    for obj in p.objects() {
+        assert!(obj.join("manifest.json").is_file(), "half-written object {}", obj.display());
+    }
+    let again = p.run_ok("p.toml", &[]);
+    assert_eq!(again.computed(), vec!["slow", "total"]);
+    let verify = p.flow(&["cache", "verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+    assert!(verify.stdout.contains("all intact"));
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_and_a_rerun_continues() {
+    let p = Project::new();
+    p.write("p.toml", SLOW);
+    let child = spawn_until(&p, "p.toml", "start slow");
+    let pid = child.id().to_string();
+    std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130));
+    assert!(!common::object_dir(&p, "p.toml", "slow").exists());
+    let again = p.run_ok("p.toml", &[]);
+    assert_eq!(again.computed(), vec!["slow", "total"]);
+}
+
+#[test]
+fn two_processes_on_one_cache_compute_each_node_once() {
+    let p = Project::new();
+    let mut text = String::new();
+    for i in 0..6 {
+        text.push_str(&format!("[stages.n{i}]\nkind = \"constant\"\nvalue = {i}.0\ndelay_ms = 300\n\n"));
+    }
+    text.push_str("[stages.total]\nkind = \"sum\"\nparts = [\"n0\", \"n1\", \"n2\", \"n3\", \"n4\", \"n5\"]\ndelay_ms = 300\n");
+    p.write("p.toml", &text);
+    let spawn = || {
+        p.command(&["run", "p.toml", "--progress", "lines", "--jobs", "2"])
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+    assert!(a.status.success() && b.status.success());
+    let done = |o: &std::process::Output| {
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .filter_map(|l| l.split_once("] done ").map(|(_, r)| r.rsplit_once(" in ").map_or(r, |x| x.0).to_string()))
+            .collect::<Vec<_>>()
+    };
+    let mut all: Vec<String> = done(&a).into_iter().chain(done(&b)).collect();
+    all.sort();
+    let expected: Vec<String> = ["n0", "n1", "n2", "n3", "n4", "n5", "total"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(all, expected, "each node computed exactly once across both processes");
+    let verify = p.flow(&["cache", "verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+}
+
+#[test]
+fn a_corrupted_artifact_is_detected_and_recomputed() {
+    let p = Project::new();
+    p.write("p.toml", common::SWEEP);
+    p.run_ok("p.toml", &[]);
+    let dir = common::object_dir(&p, "p.toml", "clipped[value=2]");
+    let table = dir.join("ports/table/table.arrow");
+    let bytes = std::fs::read(&table).expect("read");
+    std::fs::write(&table, &bytes[..bytes.len() / 2]).expect("truncate");
+    let plan = p.plan_json("p.toml", &[]);
+    let row = plan.iter().find(|r| r["name"] == "clipped[value=2]").cloned().expect("row");
+    assert_eq!(row["status"], "run");
+    assert!(row["reason"].as_str().unwrap_or("").contains("corrupt"), "{row}");
+    let ran = p.run_ok("p.toml", &[]);
+    assert_eq!(ran.computed(), vec!["clipped[value=2]"], "recomputed; identical bytes cut off `total`");
+    assert_eq!(p.flow(&["cache", "verify"]).code, 0);
+}
+
+#[test]
+fn cache_verify_finds_a_flipped_byte() {
+    let p = Project::new();
+    p.write("p.toml", common::SWEEP);
+    p.run_ok("p.toml", &[]);
+    let dir = common::object_dir(&p, "p.toml", "total");
+    let table = dir.join("ports/table/table.arrow");
+    let mut bytes = std::fs::read(&table).expect("read");
+    let last = bytes.len() - 20;
+    bytes[last] ^= 0xff;
+    std::fs::write(&table, &bytes).expect("write");
+    let verify = p.flow(&["cache", "verify"]);
+    assert_eq!(verify.code, 1);
+    assert!(verify.stdout.contains("CORRUPT"), "{}", verify.stdout);
+    assert_eq!(p.flow(&["cache", "verify", "--repair"]).code, 1);
+    let ran = p.run_ok("p.toml", &[]);
+    assert_eq!(ran.computed(), vec!["total"]);
+    assert_eq!(p.flow(&["cache", "verify"]).code, 0);
+}
