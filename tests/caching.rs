@@ -125,3 +125,29 @@ fn a_new_stage_version_or_seed_is_a_reason() {
     let row = plan.iter().find(|r| r["name"] == "source[value=1]").cloned().expect("row");
     assert_eq!(row["reason"], "seed changed: 0 → 4");
 }
+
+#[test]
+fn an_imported_file_is_keyed_by_its_content_not_its_path() {
+    let p = Project::new();
+    p.write("data.csv", "value\n1\n2\n");
+    p.write("p.toml", "[stages.data]\nkind = \"import\"\npath = \"data.csv\"\n\n[stages.s]\nkind = \"sum\"\nparts = \"data\"\n");
+    assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["data", "s"]);
+    // Same content under another name: nothing re-runs.
+    std::fs::rename(p.path("data.csv"), p.path("renamed.csv")).expect("rename");
+    p.write("p.toml", "[stages.data]\nkind = \"import\"\npath = \"renamed.csv\"\n\n[stages.s]\nkind = \"sum\"\nparts = \"data\"\n");
+    assert!(p.run_ok("p.toml", &[]).computed().is_empty());
+    // New content: the import re-runs, and so does its consumer.
+    p.write("renamed.csv", "value\n1\n5\n");
+    let plan = p.plan_json("p.toml", &[]);
+    assert!(plan[0]["reason"].as_str().unwrap_or("").contains("param changed: path"), "{}", plan[0]);
+    assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["data", "s"]);
+}
+
+#[test]
+fn a_missing_import_file_is_a_validation_error() {
+    let p = Project::new();
+    p.write("p.toml", "[stages.data]\nkind = \"import\"\npath = \"nope.csv\"\n");
+    let ran = p.flow(&["run", "p.toml"]);
+    assert_eq!(ran.code, 2);
+    assert!(ran.stderr.contains("parameter `path`: no file") && ran.stderr.contains("p.toml:3:8"), "{}", ran.stderr);
+}

@@ -14,6 +14,8 @@ use flow_engine::Catalog;
 pub fn catalog() -> Catalog {
     let mut c = Catalog::new();
     c.register(generic::import::Import);
+    c.register(generic::import_json::ImportJson);
+    c.register(generic::import_files::ImportFiles);
     c.register(generic::constant::Constant);
     c.register(generic::clip::Clip);
     c.register(generic::sum::Sum);

@@ -6,4 +6,6 @@ pub mod clip;
 pub mod constant;
 pub mod describe;
 pub mod import;
+pub mod import_files;
+pub mod import_json;
 pub mod sum;
