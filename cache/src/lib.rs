@@ -5,8 +5,8 @@
 //! [`Store::publish`]), serialises writers of the same key with per-key file locks
 //! ([`Store::lock`]), checks objects cheaply on read ([`Store::get`]) and thoroughly on demand
 //! ([`Store::verify`]), and removes what is no longer wanted ([`Store::gc`]). It also memoises
-//! the content hashes of imported files ([`Store::hash_file`]) and remembers the last run of
-//! each node ([`Store::record_run`]).
+//! the content hashes of imported files ([`Store::hash_file`]). The engine keeps its own
+//! "last run" records under `index/`; the store only reserves the directory.
 //!
 //! The cache works on files only: it never looks inside them. See `DESIGN.md` beside this
 //! crate for the layout on disk and the atomicity and locking arguments.
@@ -17,7 +17,6 @@ mod fsutil;
 mod gc;
 mod lock;
 mod manifest;
-mod run_index;
 mod staging;
 mod stat_cache;
 mod store;

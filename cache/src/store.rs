@@ -3,8 +3,7 @@
 //! Layout under the root:
 //! `objects/<2 hex>/<62 hex>/` published objects (`manifest.json`, `ports/<port>/…`, `last-use`),
 //! `locks/<key>.lock` per-key locks, `tmp/` staging directories and temporary files,
-//! `stat/` the stat cache of [`Store::hash_file`], `index/` the run index of
-//! [`Store::record_run`].
+//! `stat/` the stat cache of [`Store::hash_file`], `index/` the engine's last-run records.
 
 use std::fs::{self, OpenOptions};
 use std::io;

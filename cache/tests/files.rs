@@ -82,36 +82,3 @@ fn hash_file_error_names_the_path() {
     assert!(matches!(err, CacheError::Io { .. }));
     assert!(err.to_string().contains("no-such-file.csv"), "{err}");
 }
-
-#[test]
-fn record_run_round_trips_through_last_run() {
-    let (_dir, store) = store();
-    let record = serde_json::json!({ "key": "abc", "parts": { "seed": 3 } });
-    store
-        .record_run("pipelines/paper.toml", "bvae[seed=3]", &record)
-        .unwrap();
-    assert_eq!(
-        store.last_run("pipelines/paper.toml", "bvae[seed=3]"),
-        Some(record)
-    );
-
-    let newer = serde_json::json!({ "key": "def" });
-    store
-        .record_run("pipelines/paper.toml", "bvae[seed=3]", &newer)
-        .unwrap();
-    assert_eq!(
-        store.last_run("pipelines/paper.toml", "bvae[seed=3]"),
-        Some(newer)
-    );
-    assert!(entries(&store.root().join("tmp")).is_empty());
-}
-
-#[test]
-fn last_run_is_none_for_an_unknown_node_or_scope() {
-    let (_dir, store) = store();
-    store
-        .record_run("a.toml", "n", &serde_json::json!(1))
-        .unwrap();
-    assert_eq!(store.last_run("a.toml", "other"), None);
-    assert_eq!(store.last_run("b.toml", "n"), None);
-}
