@@ -152,3 +152,16 @@ fn the_cache_can_live_elsewhere() {
     let ran = p.flow(&["--cache", shared.to_str().unwrap_or(""), "run", "p.toml", "--progress", "lines"]);
     assert!(ran.stderr.contains("0 computed, 7 cached"), "{}", ran.stderr);
 }
+
+#[test]
+fn explain_names_the_input_whose_content_changed() {
+    let p = Project::new();
+    p.write("p.toml", SWEEP);
+    p.run_ok("p.toml", &[]);
+    p.run_ok("p.toml", &["--set", "source.rows=4", "--until", "source"]);
+    let ran = p.flow(&["explain", "clipped[value=1]", "--set", "source.rows=4"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stdout.contains("input changed: table content "), "{}", ran.stdout);
+    let pending = p.flow(&["explain", "total", "--set", "source.rows=4"]);
+    assert!(pending.stdout.contains("key      not known yet: upstream clipped[value=1] runs first"), "{}", pending.stdout);
+}

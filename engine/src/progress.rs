@@ -99,9 +99,12 @@ impl RunProgress {
                 let bar = self.multi.add(ProgressBar::new_spinner());
                 bar.set_style(
                     ProgressStyle::with_template(
-                        "  {spinner} {prefix} [{bar:20}] {pos}/{len} {per_sec} {msg}",
+                        "  {spinner} {prefix} [{bar:20}] {pos}/{len} {rate} {msg}",
                     )
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1}/s", s.per_sec());
+                    })
                     .progress_chars("=> "),
                 );
                 bar.set_prefix(name.to_string());

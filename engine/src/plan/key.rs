@@ -41,7 +41,7 @@ pub enum KeyChange {
     Version { old: u32, new: u32 },
     Param { name: String, old: Option<serde_json::Value>, new: Option<serde_json::Value> },
     Seed { old: u64, new: u64 },
-    Input { port: String },
+    Input { port: String, old: Vec<Digest>, new: Vec<Digest> },
 }
 
 impl std::fmt::Display for KeyChange {
@@ -52,7 +52,24 @@ impl std::fmt::Display for KeyChange {
             KeyChange::Version { old, new } => write!(f, "stage version changed: {old} → {new}"),
             KeyChange::Param { name, old, new } => write!(f, "param changed: {name} {} → {}", show(old), show(new)),
             KeyChange::Seed { old, new } => write!(f, "seed changed: {old} → {new}"),
-            KeyChange::Input { port } => write!(f, "input changed: {port}"),
+            KeyChange::Input { port, old, new } => {
+                if old.len() == new.len() {
+                    let changed: Vec<usize> = (0..old.len()).filter(|&i| old[i] != new[i]).collect();
+                    if changed.len() > 3 {
+                        return write!(f, "input changed: {port} ({} of {} artifacts have new content)", changed.len(), old.len());
+                    }
+                    let parts: Vec<String> = changed
+                        .iter()
+                        .map(|&i| {
+                            let at = if old.len() > 1 { format!("[{i}]") } else { String::new() };
+                            format!("{port}{at} content {} → {}", old[i].short(), new[i].short())
+                        })
+                        .collect();
+                    write!(f, "input changed: {}", parts.join(", "))
+                } else {
+                    write!(f, "input changed: {port} ({} → {} artifacts)", old.len(), new.len())
+                }
+            }
         }
     }
 }
@@ -90,7 +107,8 @@ impl CacheKey {
             let a = old.inputs.iter().find(|i| &i.port == port);
             let b = self.inputs.iter().find(|i| &i.port == port);
             if a != b {
-                out.push(KeyChange::Input { port: port.clone() });
+                let content = |i: Option<&KeyInput>| i.map(|i| i.content.clone()).unwrap_or_default();
+                out.push(KeyChange::Input { port: port.clone(), old: content(a), new: content(b) });
             }
         }
         out
