@@ -185,12 +185,27 @@ fn load_inputs(job: &Job, store: &Store) -> Result<Inputs, String> {
     Ok(inputs)
 }
 
-/// Runs `f` with rayon work confined to `threads` threads.
+/// Idle rayon pools by size: a job borrows one of its thread budget and gives it back, so
+/// thousands of small nodes do not each pay for creating threads.
+static POOLS: std::sync::Mutex<Vec<(usize, rayon::ThreadPool)>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs `f` with rayon work confined to `threads` threads (a pool used by this job alone).
 fn run_confined<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    match rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build() {
-        Ok(pool) => pool.install(f),
-        Err(_) => f(),
-    }
+    let threads = threads.max(1);
+    let borrowed = {
+        let mut idle = POOLS.lock().unwrap_or_else(|e| e.into_inner());
+        idle.iter().position(|(n, _)| *n == threads).map(|i| idle.swap_remove(i).1)
+    };
+    let pool = match borrowed {
+        Some(pool) => pool,
+        None => match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool,
+            Err(_) => return f(),
+        },
+    };
+    let out = pool.install(f);
+    POOLS.lock().unwrap_or_else(|e| e.into_inner()).push((threads, pool));
+    out
 }
 
 fn hostname() -> String {
