@@ -48,6 +48,8 @@ pub enum ProgressChoice {
 pub enum ExecutorChoice {
     /// Worker threads on this machine
     Local,
+    /// Job arrays on a Slurm cluster (settings in the pipeline's [executor] table)
+    Slurm,
 }
 
 /// A pipeline file and overrides, shared by the commands that read one.
@@ -116,9 +118,9 @@ pub struct RunArgs {
     /// Recompute this node (or every node of this stage) even if cached (repeatable)
     #[arg(long, value_name = "NODE")]
     pub force: Vec<String>,
-    /// Where nodes run
-    #[arg(long, value_enum, default_value_t = ExecutorChoice::Local)]
-    pub executor: ExecutorChoice,
+    /// Where nodes run [default: the pipeline's `[executor] kind`, else local]
+    #[arg(long, value_enum)]
+    pub executor: Option<ExecutorChoice>,
     /// How progress is shown
     #[arg(long, value_enum, default_value_t = ProgressChoice::Auto)]
     pub progress: ProgressChoice,

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use flow_cache::Store;
-use flow_engine::{Catalog, Plan};
+use flow_engine::{Catalog, Pipeline, Plan};
 
 use crate::cli::{ColorChoice, Global};
 use crate::error::CliError;
@@ -40,12 +40,17 @@ impl Workspace {
     }
 
     /// Loads, validates and expands a pipeline, remembering it as this cache's last pipeline.
-    pub fn plan(&self, file: &Path, sets: &[String]) -> Result<Plan, CliError> {
+    pub fn load(&self, file: &Path, sets: &[String]) -> Result<(Pipeline, Plan), CliError> {
         let pipeline = flow_engine::load_pipeline(file, sets, &self.catalog)
             .map_err(|e| CliError::Pipeline(e, self.color))?;
         let plan = flow_engine::plan::plan(&pipeline).map_err(|e| CliError::Pipeline(e, self.color))?;
         let _ = std::fs::write(self.store.root().join("last-pipeline"), pipeline.path.display().to_string());
-        Ok(plan)
+        Ok((pipeline, plan))
+    }
+
+    /// [`Workspace::load`], for commands that need only the plan.
+    pub fn plan(&self, file: &Path, sets: &[String]) -> Result<Plan, CliError> {
+        self.load(file, sets).map(|(_, plan)| plan)
     }
 
     /// The pipeline a node command refers to: the one given, or the last one used with this cache.

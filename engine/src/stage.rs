@@ -156,6 +156,10 @@ pub trait StageKind: Send + Sync {
     fn threads(&self, _params: &Params) -> usize {
         1
     }
+    /// GPUs this stage wants on a cluster for these params (0: none).
+    fn gpus(&self, _params: &Params) -> u32 {
+        0
+    }
     /// Checks that types alone cannot express (ranges, combinations), before anything runs.
     fn check(&self, _params: &Params) -> Result<(), StageError> {
         Ok(())

@@ -10,6 +10,9 @@ use std::time::Instant;
 
 use flow_engine::exec::local::LocalExecutor;
 use flow_engine::exec::session::{RunOptions, RunReport, run as run_plan};
+use flow_engine::PipelineError;
+use flow_engine::exec::slurm::config::executor_kind;
+use flow_engine::exec::slurm::{SlurmConfig, SlurmExecutor};
 use flow_engine::progress::{ProgressMode, RunProgress};
 
 use crate::cli::{ExecutorChoice, Global, ProgressChoice, RunArgs};
@@ -42,7 +45,7 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
 pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
     let started = Instant::now();
     let ws = Workspace::open(global, Some(&args.pipeline.file))?;
-    let plan = ws.plan(&args.pipeline.file, &args.pipeline.sets)?;
+    let (pipeline, plan) = ws.load(&args.pipeline.file, &args.pipeline.sets)?;
     let forced = select_nodes(&plan, &args.force, "--force")?;
     let wanted = if args.until.is_empty() {
         vec![true; plan.len()]
@@ -52,13 +55,36 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
         plan.ancestors(&idx)
     };
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-    let ExecutorChoice::Local = args.executor;
+    let choice = match args.executor {
+        Some(c) => c,
+        None => match executor_kind(pipeline.executor.as_ref()).as_deref() {
+            None | Some("local") => ExecutorChoice::Local,
+            Some("slurm") => ExecutorChoice::Slurm,
+            Some(other) => return Err(CliError::usage(format!("[executor] kind = \"{other}\": flow knows \"local\" and \"slurm\""))),
+        },
+    };
     let cancel = cancel_flag();
     let _ = ws.store.clean_stale_staging();
     let total = wanted.iter().filter(|w| **w).count() as u64;
     let progress = Arc::new(RunProgress::new(progress_mode(args.progress), total));
-    let mut executor = LocalExecutor::new(jobs, ws.store.clone(), ws.catalog.clone(), cancel.clone(), progress.clone());
-    let report = run_plan(&plan, &ws.store, &mut executor, &progress, &RunOptions { forced, wanted, cancel });
+    let opts = RunOptions { forced, wanted, cancel: cancel.clone() };
+    let report = match choice {
+        ExecutorChoice::Local => {
+            let mut executor = LocalExecutor::new(jobs, ws.store.clone(), ws.catalog.clone(), cancel, progress.clone());
+            run_plan(&plan, &ws.store, &mut executor, &progress, &opts)
+        }
+        ExecutorChoice::Slurm => {
+            let config = SlurmConfig::from_table(pipeline.executor.as_ref()).map_err(|diagnostics| {
+                CliError::Pipeline(PipelineError { sources: pipeline.sources.clone(), diagnostics }, ws.color)
+            })?;
+            let mut executor = SlurmExecutor::new(config, ws.store.clone(), cancel, progress.clone()).map_err(CliError::failed)?;
+            let report = run_plan(&plan, &ws.store, &mut executor, &progress, &opts);
+            let c = executor.calls();
+            let submitted = executor.all_submitted_at.map_or(String::new(), |t| format!("; last submission {:.2}s after start", (t - started).as_secs_f64()));
+            progress.log(&format!("slurm: {} sbatch, {} squeue, {} sacct, {} scancel calls{submitted}", c.sbatch, c.squeue, c.sacct, c.scancel));
+            report
+        }
+    };
     progress.finish();
     eprint!("{}", summary(&plan.name, &report, started.elapsed().as_secs_f64()));
     Ok(if report.cancelled {

@@ -29,5 +29,17 @@ pub fn status(global: &Global, args: &PipelineArgs) -> Result<i32, CliError> {
     }
     let cached = statuses.iter().filter(|s| s.cached).count();
     println!("{}: {} nodes, {} cached, {} to run (cache {})", plan.name, statuses.len(), cached, statuses.len() - cached, ws.store.root().display());
+    let keys: Vec<(String, flow_cache::Digest)> = statuses
+        .iter()
+        .filter(|s| !s.cached)
+        .filter_map(|s| s.digest.map(|d| (plan.node(s.index).name.clone(), d)))
+        .collect();
+    let jobs = flow_engine::exec::slurm::job_states(&ws.store, &keys);
+    if !jobs.is_empty() {
+        println!("\nSlurm jobs of this run:");
+        for (node, id, state) in jobs {
+            println!("  {id:<12} {state:<12} {node}");
+        }
+    }
     Ok(0)
 }

@@ -4,3 +4,4 @@ pub mod executor;
 pub mod job;
 pub mod local;
 pub mod session;
+pub mod slurm;

@@ -276,6 +276,16 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
                 resolved[ix] = Some(Resolved::of(&object));
                 state[ix] = State::Resolved;
                 if reused { report.reused += 1 } else { report.computed.push(node.name.clone()) }
+                // Queued nodes with the same key (identical inputs and params) are done too.
+                let (same, rest): (Vec<Job>, Vec<Job>) = std::mem::take(&mut queue).into_iter().partition(|j| j.digest == object.key);
+                queue = rest;
+                for job in same {
+                    index.record(&job.node.name, &job.key);
+                    resolved[job.index] = Some(Resolved::of(&object));
+                    state[job.index] = State::Resolved;
+                    progress.cached(&job.node.name);
+                    report.reused += 1;
+                }
             }
             Outcome::Failed { index: ix, reason } => {
                 let node = plan.node(NodeIndex::new(ix));

@@ -210,6 +210,7 @@ fn build_node(
         format!("{}[{}]", decl.name, parts.join(","))
     };
     let threads = decl.threads.unwrap_or_else(|| decl.kind.threads(&params)).max(1);
+    let gpus = decl.kind.gpus(&params);
     PlanNode {
         name,
         stage: decl.name.clone(),
@@ -220,6 +221,7 @@ fn build_node(
         path_params: decl.path_params.clone(),
         seed,
         threads,
+        gpus,
         inputs,
         outputs: decl.kind.outputs().iter().map(|p| (p.name.to_string(), p.ty)).collect(),
     }

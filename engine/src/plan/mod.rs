@@ -48,6 +48,9 @@ pub struct PlanNode {
     pub path_params: Vec<String>,
     pub seed: u64,
     pub threads: usize,
+    /// GPUs the stage kind asks for (cluster executors only).
+    #[serde(default)]
+    pub gpus: u32,
     pub inputs: Vec<PlanInput>,
     pub outputs: Vec<(String, ArtifactType)>,
 }
