@@ -171,7 +171,7 @@ impl SlurmExecutor {
             .append(true)
             .open(self.dir.join("submissions.log"))
             .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
-        self.progress.log(&format!("slurm: submitted {} {} task(s) as array job {array}", jobs.len(), class.kind));
+        let announce = format!("slurm: submitted {} {} task(s) as array job {array}", jobs.len(), class.kind);
         for (task, (job, attempts)) in jobs.into_iter().enumerate() {
             let submission = Submission {
                 node: job.node.name.clone(),
@@ -186,6 +186,7 @@ impl SlurmExecutor {
             bar.update(0, 1, "PENDING");
             self.tracked.push(Tracked { job, submission, bar, started: Instant::now() });
         }
+        self.progress.log(&announce);
     }
 
     /// One `squeue` for every tracked task; finished tasks become outcomes.
@@ -201,8 +202,16 @@ impl SlurmExecutor {
         };
         let tracked = std::mem::take(&mut self.tracked);
         for t in tracked {
-            let (state, reason) = match states.get(&t.submission.slurm_id) {
+            // A task not yet split out of its array (pending, or cancelled while pending) is
+            // listed under the array's own id.
+            let array_id = t.submission.slurm_id.split('_').next().unwrap_or("");
+            let (state, reason) = match states.get(&t.submission.slurm_id).or_else(|| states.get(array_id)) {
                 Some(s) => s.clone(),
+                // Just submitted and not listed yet (a busy controller): look again next time.
+                None if now_unix() - t.submission.submitted_unix < 30.0 => {
+                    self.tracked.push(t);
+                    continue;
+                }
                 None => match self.client.final_state(&t.submission.slurm_id) {
                     Some(st) => (st, String::new()),
                     None => ("GONE".to_string(), String::new()),
