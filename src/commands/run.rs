@@ -81,7 +81,7 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
             let report = run_plan(&plan, &ws.store, &mut executor, &progress, &opts);
             let c = executor.calls();
             let submitted = executor.all_submitted_at.map_or(String::new(), |t| format!("; last submission {:.2}s after start", (t - started).as_secs_f64()));
-            progress.log(&format!("slurm: {} sbatch, {} squeue, {} sacct, {} scancel calls{submitted}", c.sbatch, c.squeue, c.sacct, c.scancel));
+            eprintln!("slurm: {} sbatch, {} squeue, {} sacct, {} scancel calls{submitted}", c.sbatch, c.squeue, c.sacct, c.scancel);
             report
         }
     };
