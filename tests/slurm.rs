@@ -163,3 +163,69 @@ fn a_job_cancelled_with_scancel_is_reported_as_cancelled() {
     assert!(text.contains(&format!("FAILED  slow: Slurm state CANCELLED")) && text.contains(&id), "{text}");
     assert!(text.contains("skipped after (needs slow)"), "{text}");
 }
+
+#[test]
+fn ctrl_c_without_a_terminal_leaves_the_jobs_running_and_says_so() {
+    if !slurm() {
+        return;
+    }
+    let p = Project::new();
+    p.write("p.toml", &format!("{EXECUTOR}{SLOW}"));
+    let (child, stderr) = spawn_until(&p, "submitted 1 constant task(s)");
+    let status = p.flow(&["status", "p.toml"]);
+    assert!(status.stdout.contains("Slurm jobs of this run") && status.stdout.contains("slow"), "{}", status.stdout);
+    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130));
+    std::thread::sleep(Duration::from_millis(200));
+    let text = stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(text.contains("leaving 1 Slurm job(s) running"), "{text}");
+    let again = p.run_ok("p.toml", &[]);
+    assert!(again.stderr.contains("already submitted as Slurm job"), "{}", again.stderr);
+    assert_eq!(submissions(&p).iter().filter(|l| l.contains("kind=constant")).count(), 1);
+}
+
+#[test]
+fn an_unknown_partition_is_an_error_before_anything_is_submitted() {
+    if !slurm() {
+        return;
+    }
+    let p = Project::new();
+    p.write("p.toml", &format!("{EXECUTOR}partition = \"nosuch\"\n{}", common::SWEEP));
+    let ran = p.flow(&["run", "p.toml"]);
+    assert_eq!(ran.code, 1);
+    assert!(ran.stderr.contains("unknown Slurm partition `nosuch` (this cluster has: debug)"), "{}", ran.stderr);
+    assert!(submissions(&p).is_empty());
+}
+
+#[test]
+fn a_rejected_submission_is_reported_with_sbatchs_message() {
+    if !slurm() {
+        return;
+    }
+    let p = Project::new();
+    p.write("p.toml", &format!("{EXECUTOR}sbatch_args = [\"--no-such-option\"]\n[stages.a]\nkind = \"constant\"\nvalue = 1.0\n"));
+    let ran = p.flow(&["run", "p.toml"]);
+    assert_eq!(ran.code, 1);
+    assert!(ran.stderr.contains("FAILED  a: sbatch rejected the submission"), "{}", ran.stderr);
+    assert!(ran.stderr.contains("no-such-option"), "{}", ran.stderr);
+}
+
+#[test]
+fn no_sbatch_on_path_is_a_clear_error() {
+    let p = Project::new();
+    p.write("p.toml", &format!("{EXECUTOR}{}", common::SWEEP));
+    let ran = p.command(&["run", "p.toml"]).env("PATH", "/nonexistent").output().expect("run");
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(1));
+    assert!(stderr.contains("`sbatch` is not on PATH"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_executor_setting_points_at_the_line() {
+    let p = Project::new();
+    p.write("p.toml", &format!("[executor]\nkind = \"slurm\"\npartion = \"gpu\"\n\n{}", common::SWEEP));
+    let ran = p.flow(&["run", "p.toml"]);
+    assert_eq!(ran.code, 2);
+    assert!(ran.stderr.contains("unknown executor setting `partion`") && ran.stderr.contains("p.toml:3:1") && ran.stderr.contains("did you mean `partition`?"), "{}", ran.stderr);
+}
