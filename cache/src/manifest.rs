@@ -12,6 +12,12 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// A JSON value as raw text (`null` if it cannot be written, which a `Value` never fails to).
+fn raw(value: &serde_json::Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::from_string("null".into()).unwrap_or_default())
+}
 
 use crate::fsutil::{io_at, sync_dir};
 use crate::{CacheError, Digest};
@@ -27,13 +33,14 @@ pub(crate) const FORMAT: u32 = 1;
 pub struct Manifest {
     pub format: u32,
     pub key: Digest,
-    /// The engine's typed key, opaque to the cache.
-    pub key_parts: serde_json::Value,
+    /// The engine's typed key, opaque to the cache (kept as raw JSON text: a lookup need not
+    /// parse it).
+    pub key_parts: Box<RawValue>,
     pub kind: String,
     pub node: String,
-    pub params: serde_json::Value,
+    pub params: Box<RawValue>,
     /// Opaque to the cache.
-    pub inputs: serde_json::Value,
+    pub inputs: Box<RawValue>,
     pub ports: BTreeMap<String, PortRecord>,
     /// blake3 over (name, content digest) of every port, in port-name order.
     pub content: Digest,
@@ -84,11 +91,11 @@ impl Manifest {
         Manifest {
             format: FORMAT,
             key,
-            key_parts: draft.key_parts,
+            key_parts: raw(&draft.key_parts),
             kind: draft.kind,
             node: draft.node,
-            params: draft.params,
-            inputs: draft.inputs,
+            params: raw(&draft.params),
+            inputs: raw(&draft.inputs),
             content: Manifest::content_of(&ports),
             ports,
             flow_version: draft.flow_version,

@@ -18,7 +18,8 @@ pub fn show(global: &Global, args: &ShowArgs) -> Result<i32, CliError> {
     println!("computed  {:.1}s on {} (flow {})", m.seconds, m.host, m.flow_version);
     println!("stored    {}", object.dir.display());
     println!("params    {}", m.params);
-    if let Some(inputs) = m.inputs.as_array() {
+    let inputs: serde_json::Value = serde_json::from_str(m.inputs.get()).unwrap_or_default();
+    if let Some(inputs) = inputs.as_array() {
         for input in inputs {
             let port = input["port"].as_str().unwrap_or("?");
             let nodes: Vec<&str> = input["items"].as_array().into_iter().flatten().filter_map(|i| i["node"].as_str()).collect();

@@ -270,7 +270,7 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
         match outcome {
             Outcome::Done { index: ix, object, reused, .. } => {
                 let node = plan.node(NodeIndex::new(ix));
-                if let Ok(key) = serde_json::from_value::<CacheKey>(object.manifest.key_parts.clone()) {
+                if let Ok(key) = serde_json::from_str::<CacheKey>(object.manifest.key_parts.get()) {
                     index.record(&node.name, &key);
                 }
                 resolved[ix] = Some(Resolved::of(&object));

@@ -132,9 +132,18 @@ pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
             continue;
         }
 
+        // For each input source: its instances grouped by their coordinates on the axes they
+        // share with this stage's nodes (all nodes of a stage have the same axes), so each node
+        // finds its inputs by one lookup instead of a scan.
+        let axes: Vec<AxisId> = space[0].iter().map(|(id, _)| id.clone()).collect();
+        let lookups: Vec<Vec<SourceLookup>> = decl
+            .inputs
+            .iter()
+            .map(|input| input.sources.iter().map(|s| SourceLookup::new(instances.get(&s.stage), &axes, &s.port)).collect())
+            .collect();
         let mut mine = Vec::new();
         for coords in space {
-            let node = build_node(decl, &coords, &instances, &graph);
+            let node = build_node(decl, &coords, &lookups);
             let ups: Vec<usize> = node.inputs.iter().flat_map(|i| i.sources.iter().map(|s| s.node)).collect();
             let index = graph.add_node(node);
             for up in ups {
@@ -158,12 +167,46 @@ pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
     })
 }
 
-fn build_node(
-    decl: &StageDecl,
-    coords: &Coords,
-    instances: &HashMap<String, Vec<(Coords, NodeIndex)>>,
-    graph: &DiGraph<PlanNode, ()>,
-) -> PlanNode {
+/// An upstream stage's instances keyed by their values on the axes a downstream stage shares.
+struct SourceLookup {
+    shared: Vec<AxisId>,
+    port: String,
+    groups: HashMap<String, Vec<NodeIndex>>,
+}
+
+/// A hashable spelling of the values of `coords` on `axes`.
+fn project(coords: &Coords, axes: &[AxisId]) -> String {
+    let mut key = String::new();
+    for axis in axes {
+        if let Some((_, v)) = coords.iter().find(|(id, _)| id == axis) {
+            key.push_str(&v.to_json().to_string());
+        }
+        key.push('\u{1f}');
+    }
+    key
+}
+
+impl SourceLookup {
+    fn new(instances: Option<&Vec<(Coords, NodeIndex)>>, axes: &[AxisId], port: &str) -> SourceLookup {
+        let instances = instances.map_or(&[][..], Vec::as_slice);
+        let shared: Vec<AxisId> = instances
+            .first()
+            .map(|(c, _)| c.iter().map(|(id, _)| id.clone()).filter(|id| axes.contains(id)).collect())
+            .unwrap_or_default();
+        let mut groups: HashMap<String, Vec<NodeIndex>> = HashMap::new();
+        for (c, idx) in instances {
+            groups.entry(project(c, &shared)).or_default().push(*idx);
+        }
+        SourceLookup { shared, port: port.to_string(), groups }
+    }
+
+    /// The instances that agree with `coords` on every shared axis, in plan order.
+    fn matching(&self, coords: &Coords) -> &[NodeIndex] {
+        self.groups.get(&project(coords, &self.shared)).map_or(&[], Vec::as_slice)
+    }
+}
+
+fn build_node(decl: &StageDecl, coords: &Coords, lookups: &[Vec<SourceLookup>]) -> PlanNode {
     let mut params = Params::default();
     for (k, v) in &decl.params {
         params.0.insert(k.clone(), v.value.clone());
@@ -182,19 +225,15 @@ fn build_node(
     let inputs = decl
         .inputs
         .iter()
-        .map(|input| {
-            let mut sources = Vec::new();
-            for s in &input.sources {
-                for (c, idx) in instances.get(&s.stage).into_iter().flatten() {
-                    if agrees(coords, c) {
-                        sources.push(InputSource { node: idx.index(), port: s.port.clone() });
-                    }
-                }
-            }
+        .zip(lookups)
+        .map(|(input, sources)| {
+            let sources = sources
+                .iter()
+                .flat_map(|l| l.matching(coords).iter().map(|idx| InputSource { node: idx.index(), port: l.port.clone() }))
+                .collect();
             PlanInput { port: input.port.name.to_string(), ty: input.port.ty, sources }
         })
         .collect();
-    let _ = graph;
     // Display names: qualify an axis with its stage only where two axes share a name.
     let display: Vec<(String, ParamValue)> = coords
         .iter()
