@@ -151,3 +151,18 @@ fn a_missing_import_file_is_a_validation_error() {
     assert_eq!(ran.code, 2);
     assert!(ran.stderr.contains("parameter `path`: no file") && ran.stderr.contains("p.toml:3:8"), "{}", ran.stderr);
 }
+
+#[test]
+fn an_imported_directory_is_keyed_by_the_content_of_its_files() {
+    let p = Project::new();
+    std::fs::create_dir_all(p.path("imgs/sub")).expect("mkdir");
+    p.write("imgs/a.txt", "one");
+    p.write("imgs/sub/b.txt", "two");
+    p.write("p.toml", "[stages.imgs]\nkind = \"import-files\"\npath = \"imgs\"\n");
+    assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["imgs"]);
+    assert!(p.run_ok("p.toml", &[]).computed().is_empty());
+    p.write("imgs/sub/b.txt", "TWO");
+    assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["imgs"], "a changed file below the directory re-runs it");
+    std::fs::rename(p.path("imgs/a.txt"), p.path("imgs/c.txt")).expect("rename");
+    assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["imgs"], "a renamed file re-runs it");
+}

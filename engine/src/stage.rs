@@ -21,7 +21,8 @@ pub enum ParamType {
     Str,
     /// One of a fixed set of strings.
     Choice(&'static [&'static str]),
-    /// A file read by the stage: hashed by content into the cache key (its path is not).
+    /// A file or directory read by the stage: hashed by content into the cache key (its path
+    /// is not); a directory by the relative paths and contents of every file below it.
     Path,
     /// A list of floats.
     FloatList,

@@ -5,8 +5,13 @@
 //! open; such choices are parameters with defaults. Stages never touch the cache: they get input
 //! artifacts and return output artifacts through the engine's stage contract.
 
+pub mod analysis;
 pub mod generic;
+pub mod images;
+pub mod matrix;
+pub mod numeric;
 pub mod table;
+pub mod world;
 
 use flow_engine::Catalog;
 
@@ -20,5 +25,11 @@ pub fn catalog() -> Catalog {
     c.register(generic::clip::Clip);
     c.register(generic::sum::Sum);
     c.register(generic::describe::Describe);
+    c.register(world::synthetic_faces::SyntheticFaces);
+    c.register(world::synthetic_neurons::SyntheticNeurons);
+    c.register(world::split::Split);
+    c.register(world::image_folder::ImageFolder);
+    c.register(world::import_image_data::ImportImageData);
+    c.register(analysis::lasso_ve::LassoVe);
     c
 }

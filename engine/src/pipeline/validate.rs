@@ -262,7 +262,7 @@ pub fn check_param(spec: &ParamSpec, value: &Spanned<RawValue>, sources: &Source
     match convert_param(&spec.ty, &value.value) {
         Ok(ParamValue::Str(p)) if spec.ty == ParamType::Path => {
             let resolved = sources.base_dir(value.span.file).join(&p);
-            if !resolved.is_file() {
+            if !resolved.exists() {
                 diags.push(Diagnostic::at(
                     &value.span,
                     format!("parameter `{}`: no file {}", spec.name, resolved.display()),

@@ -1,5 +1,5 @@
-//! `import-files`: a file copied into the cache as a `files` artifact (e.g. model weights),
-//! hashed by content like every imported file.
+//! `import-files`: a file, or a directory of files, copied into the cache as a `files`
+//! artifact (model weights, a folder of images), hashed by content like every imported file.
 
 use flow_engine::{ArtifactType, Inputs, Outputs, ParamSpec, ParamType, PortSpec, RunContext, StageError, StageKind};
 
@@ -29,11 +29,11 @@ impl StageKind for ImportFiles {
     }
 
     fn summary(&self) -> &'static str {
-        "Import a file (hashed by content) as a `files` artifact"
+        "Import a file or a directory (hashed by content) as a `files` artifact"
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        vec![ParamSpec::required("path", ParamType::Path, "the file, relative to the pipeline file")]
+        vec![ParamSpec::required("path", ParamType::Path, "the file or directory, relative to the pipeline file")]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
@@ -41,7 +41,7 @@ impl StageKind for ImportFiles {
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("files", ArtifactType::Files, "a directory holding the file under its own name")]
+        vec![PortSpec::one("files", ArtifactType::Files, "a directory holding the file (or directory) under its own name")]
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {

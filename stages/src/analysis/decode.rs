@@ -1,0 +1,185 @@
+//! `decode`: decoding novel faces from single neurons.
+//!
+//! Paper: Online methods, "Decoding novel faces from single neurons" (Fig. 6). Exact semantics:
+//! METHODS.md §6:
+//! - Informative units only (variance of the raw activations over all images ≥
+//!   `var_threshold`, or the `informative` port); units and neurons z-scored with the mean and
+//!   population std of the **shared** images; held-out images use the same statistics.
+//! - D_ij = Pearson(unit i, neuron j) over the shared images; the optimal one-to-one assignment
+//!   (rectangular, min(units, neurons) pairs; [`crate::numeric::lsap`], as scipy's
+//!   `linear_sum_assignment`) minimising Σ(1 − D_ij), or Σ(1 − |D_ij|) with `abs_corr = true`.
+//!   (The paper names Hopcroft–Karp, a cardinality matching; a minimum-cost assignment is what
+//!   "the lowest overall (1 − D) score" asks for.)
+//! - Per matched pair, OLS unit ~ neuron with intercept on the shared images; the held-out
+//!   units are predicted from their neurons; unmatched units are predicted as 0.
+//! - Per held-out image, cosine distance 1 − ⟨pred, real⟩/(‖pred‖‖real‖) over the informative
+//!   units (real = the held-out units z-scored with the shared statistics; null when either
+//!   vector is zero); `mean_cosine_distance` = their mean.
+//!
+//! The `split` table's `shared` column (bool: true = used for matching and regression, false =
+//! held out) selects the images; a split without `shared` may give it as `train`. Rows are
+//! matched to the responses' images. Errors: no held-out or fewer than 2 shared images, a
+//! neuron or informative unit constant over the shared images, no informative unit.
+//! Reconstructing the held-out faces through a trained model's decoder (Fig. 6c) needs a
+//! decoder from the training stage and is not part of this stage yet.
+//!
+//! Output `result` (JSON): `corr` (informative units × neurons), `match_unit` (column indices
+//! of `units`), `match_neuron`, `match_cost`, `slope`, `intercept` (per pair), `cosine_distance`
+//! (per held-out image), `mean_cosine_distance`.
+
+use faer::Mat;
+use flow_engine::{
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+};
+use serde_json::json;
+
+use crate::analysis::corr_ratio::pearson_between;
+use crate::analysis::lasso_ve::informative_units;
+use crate::matrix::{self, Labeled};
+use crate::numeric::lsap::linear_sum_assignment;
+use crate::numeric::moments::mean;
+
+/// Decoding on matched inputs: `shared[i]` marks the images used for matching and regression.
+pub fn compute(units: &Labeled, responses: &Labeled, shared: &[bool], informative: &[bool], abs_corr: bool) -> Result<serde_json::Value, StageError> {
+    let n = responses.nrows();
+    let sh: Vec<usize> = (0..n).filter(|&i| shared[i]).collect();
+    let held: Vec<usize> = (0..n).filter(|&i| !shared[i]).collect();
+    if held.is_empty() {
+        return Err(StageError::input("split", "has no held-out images (every image has shared = true)"));
+    }
+    if sh.len() < 2 {
+        return Err(StageError::input("split", format!("has {} shared image(s); matching and regression need at least 2", sh.len())));
+    }
+    let used: Vec<usize> = (0..units.ncols()).filter(|&u| informative[u]).collect();
+    if used.is_empty() {
+        return Err(StageError::input("units", "has no informative unit (variance ≥ var_threshold)"));
+    }
+    matrix::reject_constant_columns(responses, Some(&sh), "responses", "neuron")?;
+    let units_inf = Labeled {
+        data: matrix::take_cols(&units.data, &used),
+        ids: None,
+        columns: used.iter().map(|&u| units.columns[u].clone()).collect(),
+    };
+    if let Err(e) = matrix::reject_constant_columns(&units_inf, Some(&sh), "units", "informative unit") {
+        return Err(e);
+    }
+    // z-score with the shared images' statistics.
+    let mut x = units_inf.data.clone();
+    matrix::zscore_columns(&mut x, Some(&sh), None);
+    let mut y = responses.data.clone();
+    matrix::zscore_columns(&mut y, Some(&sh), None);
+    let (xs, ys) = (matrix::take_rows(&x, &sh), matrix::take_rows(&y, &sh));
+    let (xh, yh) = (matrix::take_rows(&x, &held), matrix::take_rows(&y, &held));
+    let d = pearson_between(&xs, &ys);
+    let (p, q) = (d.nrows(), d.ncols());
+    let cost: Vec<f64> =
+        (0..p * q).map(|k| { let v = d[(k / q, k % q)]; 1.0 - if abs_corr { v.abs() } else { v } }).collect();
+    let pairs = linear_sum_assignment(&cost, p, q).map_err(|e| StageError::failed(format!("assignment failed: {e:?}")))?;
+    let match_cost: f64 = pairs.iter().map(|&(i, j)| cost[i * q + j]).sum();
+    let mut slope = Vec::with_capacity(pairs.len());
+    let mut intercept = Vec::with_capacity(pairs.len());
+    let mut pred = Mat::<f64>::zeros(held.len(), p);
+    for &(i, j) in &pairs {
+        // OLS x_i ~ y_j with intercept over the shared images.
+        let (mx, my) = (mean(&xs.col(i).iter().copied().collect::<Vec<_>>()), mean(&ys.col(j).iter().copied().collect::<Vec<_>>()));
+        let (mut sxy, mut syy) = (0.0, 0.0);
+        for r in 0..sh.len() {
+            sxy += (ys[(r, j)] - my) * (xs[(r, i)] - mx);
+            syy += (ys[(r, j)] - my).powi(2);
+        }
+        let b = sxy / syy;
+        let a = mx - b * my;
+        slope.push(b);
+        intercept.push(a);
+        for r in 0..held.len() {
+            pred[(r, i)] = a + b * yh[(r, j)];
+        }
+    }
+    let cosine: Vec<f64> = (0..held.len())
+        .map(|r| {
+            let (mut dot, mut np, mut nr) = (0.0, 0.0, 0.0);
+            for u in 0..p {
+                dot += pred[(r, u)] * xh[(r, u)];
+                np += pred[(r, u)].powi(2);
+                nr += xh[(r, u)].powi(2);
+            }
+            let denom = np.sqrt() * nr.sqrt();
+            if denom > 0.0 { 1.0 - dot / denom } else { f64::NAN }
+        })
+        .collect();
+    Ok(json!({
+        "corr": matrix::mat_rows(&d),
+        "match_unit": matrix::usizes(&pairs.iter().map(|&(i, _)| used[i]).collect::<Vec<_>>()),
+        "match_neuron": matrix::usizes(&pairs.iter().map(|&(_, j)| j).collect::<Vec<_>>()),
+        "match_cost": matrix::num(match_cost),
+        "slope": matrix::nums(&slope),
+        "intercept": matrix::nums(&intercept),
+        "cosine_distance": matrix::nums(&cosine),
+        "mean_cosine_distance": matrix::num(mean(&cosine)),
+    }))
+}
+
+/// The `shared` column of a split (or `train` if it has no `shared`), matched to the anchor.
+pub fn read_shared(split: &arrow_array::RecordBatch, anchor: &Labeled) -> Result<Vec<bool>, StageError> {
+    let rows = matrix::split_rows(split, "split", "responses", anchor)?;
+    let shared = match matrix::bool_column(split, "shared", "split")? {
+        Some(s) => s,
+        None => matrix::bool_column(split, "train", "split")?
+            .ok_or_else(|| StageError::input("split", "has no `shared` column (true = used for matching and regression)"))?,
+    };
+    Ok(matrix::pick(&shared, &rows))
+}
+
+pub struct Decode;
+
+impl StageKind for Decode {
+    fn name(&self) -> &'static str {
+        "decode"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn summary(&self) -> &'static str {
+        "Decode held-out units from one-to-one matched single neurons (METHODS §6)"
+    }
+
+    fn params(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::with_default(
+                "var_threshold",
+                ParamType::Float,
+                ParamValue::Float(0.01),
+                "a unit is informative iff the variance (ddof 0) of its raw activations over all images is ≥ this",
+            ),
+            ParamSpec::with_default("abs_corr", ParamType::Bool, ParamValue::Bool(false), "assignment cost 1 − |D| instead of 1 − D"),
+        ]
+    }
+
+    fn inputs(&self) -> Vec<PortSpec> {
+        vec![
+            PortSpec::one("units", ArtifactType::Table, "model unit activations, images × units"),
+            PortSpec::one("responses", ArtifactType::Table, "neural responses, images × neurons"),
+            PortSpec::one("split", ArtifactType::Table, "per image: `shared` (bool; false = held out)"),
+            PortSpec::one("informative", ArtifactType::Table, "a boolean per unit, replacing the variance rule").optional(),
+        ]
+    }
+
+    fn outputs(&self) -> Vec<PortSpec> {
+        vec![PortSpec::one("result", ArtifactType::Json, "the METHODS §6 fields")]
+    }
+
+    fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
+        let responses = matrix::read_matrix(inputs.table("responses")?, "responses")?;
+        let units = matrix::read_matrix(inputs.table("units")?, "units")?;
+        let units = matrix::align_to("responses", &responses, "units", &units)?;
+        let shared = read_shared(inputs.table("split")?, &responses)?;
+        let informative = if inputs.is_connected("informative") {
+            matrix::read_mask(inputs.table("informative")?, "informative", units.ncols())?
+        } else {
+            informative_units(&units.data, ctx.params().f64("var_threshold")?)
+        };
+        Ok(Outputs::new().json("result", compute(&units, &responses, &shared, &informative, ctx.params().bool("abs_corr")?)?))
+    }
+}

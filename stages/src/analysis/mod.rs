@@ -1,0 +1,11 @@
+//! The analysis stages of Higgins et al. 2021 (Online methods, "Model selection" to
+//! "Statistical tests"), exactly as METHODS.md fixes them: one file per stage kind. Tables are
+//! read through [`crate::matrix`]; numerics that are not stages live in [`crate::numeric`].
+
+pub mod lasso_ve;
+pub mod alignment;
+pub mod corr_ratio;
+pub mod decode;
+pub mod mixture;
+pub mod udr;
+pub mod welch;
