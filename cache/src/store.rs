@@ -95,6 +95,12 @@ impl Store {
 
     /// Looks `key` up, checking the manifest and every file's presence and size (no
     /// re-hashing). A present object's last use is recorded.
+    /// Like [`Store::get`] but records no use: for dry runs (`flow plan`), which must not
+    /// write to the cache.
+    pub fn peek(&self, key: &Digest) -> Result<Lookup, CacheError> {
+        self.inspect(key)
+    }
+
     pub fn get(&self, key: &Digest) -> Result<Lookup, CacheError> {
         let lookup = self.inspect(key)?;
         if matches!(lookup, Lookup::Present(_)) {
@@ -106,18 +112,20 @@ impl Store {
     /// [`Store::get`] without touching.
     fn inspect(&self, key: &Digest) -> Result<Lookup, CacheError> {
         let dir = self.object_dir(key);
-        match fs::symlink_metadata(&dir) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Lookup::Missing),
-            Err(e) => return Err(io_at(&dir)(e)),
-        }
         let corrupt = |reason: String| Ok(Lookup::Corrupt { reason });
         let manifest_path = dir.join(MANIFEST);
+        // Read the manifest first: one syscall less for the common cases (present, or no
+        // directory at all); only a missing manifest asks whether the directory exists.
         let manifest: Manifest = match read_json(&manifest_path) {
             Ok(m) => m,
-            Err(CacheError::Io { source, .. }) if source.kind() != io::ErrorKind::NotFound => {
-                return Err(io_at(&manifest_path)(source));
+            Err(CacheError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+                return match fs::symlink_metadata(&dir) {
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Lookup::Missing),
+                    Err(e) => Err(io_at(&dir)(e)),
+                    Ok(_) => corrupt(format!("{}: missing", manifest_path.display())),
+                };
             }
+            Err(CacheError::Io { source, .. }) => return Err(io_at(&manifest_path)(source)),
             Err(e) => return corrupt(e.to_string()),
         };
         if manifest.key != *key {
@@ -192,7 +200,6 @@ impl Store {
                 Ok(()) => {
                     staging.disarm();
                     sync_dir(&fan_out)?;
-                    let _ = sync_dir(&self.tmp_dir());
                     self.touch(&key);
                     return Ok(Object {
                         key,

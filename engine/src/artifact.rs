@@ -76,8 +76,9 @@ impl Artifact {
     /// there by the stage already).
     pub fn save(&self, dir: &Path) -> Result<(), String> {
         match self {
+            // The staging directory is private and published durably as a whole.
             Artifact::Table(batch) => {
-                flow_tableio::write_ipc(batch, &dir.join(TABLE_FILE)).map_err(|e| e.to_string())
+                flow_tableio::write_ipc_unsynced(batch, &dir.join(TABLE_FILE)).map_err(|e| e.to_string())
             }
             Artifact::Json(value) => {
                 let path = dir.join(JSON_FILE);

@@ -25,4 +25,4 @@ pub use error::TableIoError;
 pub use format::{Format, SUPPORTED_EXTENSIONS};
 pub use npy::{NdArray, read_npy_array};
 pub use read::{read_ipc, read_table};
-pub use write::{batch_to_json_rows, write_ipc, write_table};
+pub use write::{batch_to_json_rows, write_ipc, write_ipc_unsynced, write_table};

@@ -65,6 +65,18 @@ pub fn write_ipc(batch: &RecordBatch, path: &Path) -> Result<(), TableIoError> {
     })
 }
 
+/// Write `batch` as an IPC file at `path` directly: no temporary file, no fsync. For files in
+/// a private staging directory whose publisher makes the whole directory durable at once (the
+/// cache does); anywhere else use [`write_ipc`].
+pub fn write_ipc_unsynced(batch: &RecordBatch, path: &Path) -> Result<(), TableIoError> {
+    let file = File::create(path).map_err(|e| write_error(path, e))?;
+    let mut writer = FileWriter::try_new(BufWriter::new(file), &batch.schema()).map_err(|e| TableIoError::arrow(path, e))?;
+    writer.write(batch).and_then(|()| writer.finish()).map_err(|e| TableIoError::arrow(path, e))?;
+    let out = writer.into_inner().map_err(|e| TableIoError::arrow(path, e))?;
+    out.into_inner().map_err(|e| write_error(path, e.into_error()))?;
+    Ok(())
+}
+
 /// Convert `batch` to a JSON array of row objects (`[{"col": value, ...}]`),
 /// keys in column order, nulls explicit, NaN and ±inf as `null`.
 pub fn batch_to_json_rows(batch: &RecordBatch) -> Result<serde_json::Value, TableIoError> {

@@ -147,7 +147,7 @@ pub fn plan_status(plan: &Plan, store: &Store, forced: &[bool]) -> Vec<NodeStatu
             Ok(Some((key, _))) => {
                 let digest = key.digest();
                 let force = forced[i.index()];
-                let lookup = if force { Ok(Lookup::Missing) } else { store.get(&digest) };
+                let lookup = if force { Ok(Lookup::Missing) } else { store.peek(&digest) };
                 match lookup {
                     Ok(Lookup::Present(object)) => {
                         resolved[i.index()] = Some(Resolved::of(&object));
