@@ -3,9 +3,8 @@
 //! cleanly.
 
 mod common;
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Project;
 
@@ -24,34 +23,11 @@ kind = "sum"
 parts = ["fast", "slow"]
 "#;
 
-/// Starts `flow run` and returns once its stderr shows `needle`.
-fn spawn_until(p: &Project, file: &str, needle: &str) -> std::process::Child {
-    let mut child = p
-        .command(&["run", file, "--progress", "lines"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn flow");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let line = lines.next().expect("flow ended early").expect("read");
-        if line.contains(needle) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "never saw {needle}");
-    }
-    // Keep draining stderr so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    child
-}
-
 #[test]
 fn sigkill_mid_node_leaves_no_partial_artifact() {
     let p = Project::new();
     p.write("p.toml", SLOW);
-    let mut child = spawn_until(&p, "p.toml", "start slow");
+    let (mut child, _) = common::spawn_until(&p, "p.toml", "start slow");
     std::thread::sleep(Duration::from_millis(300));
     child.kill().expect("kill -9");
     child.wait().expect("reap");
@@ -72,7 +48,7 @@ fn sigkill_mid_node_leaves_no_partial_artifact() {
 fn ctrl_c_stops_cleanly_and_a_rerun_continues() {
     let p = Project::new();
     p.write("p.toml", SLOW);
-    let child = spawn_until(&p, "p.toml", "start slow");
+    let (child, _) = common::spawn_until(&p, "p.toml", "start slow");
     let pid = child.id().to_string();
     std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
     let out = child.wait_with_output().expect("wait");

@@ -7,10 +7,8 @@
 //! package manager); under CI (`CI` set) they fail instead.
 
 mod common;
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Project;
 
@@ -93,36 +91,6 @@ fn a_failing_task_is_reported_with_its_slurm_state_and_the_rest_completes() {
     assert!(ran.stderr.contains("skipped after (needs bad)"), "{}", ran.stderr);
 }
 
-/// Starts `flow run` in the background and returns once stderr shows `needle`, with the rest of
-/// stderr collected as it comes.
-fn spawn_until(p: &Project, needle: &str) -> (std::process::Child, std::sync::Arc<std::sync::Mutex<String>>) {
-    let mut child = p
-        .command(&["run", "p.toml", "--progress", "lines"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn flow");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let line = lines.next().expect("flow ended early").expect("read");
-        if line.contains(needle) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "never saw {needle}");
-    }
-    let rest = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let sink = rest.clone();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
-            s.push_str(&line);
-            s.push('\n');
-        }
-    });
-    (child, rest)
-}
-
 const SLOW: &str = "[stages.slow]\nkind = \"constant\"\nvalue = 1.0\ndelay_ms = 4000\n\n[stages.after]\nkind = \"clip\"\ntable = \"slow\"\nmin = 0.0\nmax = 1.0\n";
 
 #[test]
@@ -132,7 +100,7 @@ fn a_restarted_run_waits_for_its_running_job_instead_of_resubmitting() {
     }
     let p = Project::new();
     p.write("p.toml", &format!("{EXECUTOR}{SLOW}"));
-    let (mut first, _) = spawn_until(&p, "submitted 1 constant task(s)");
+    let (mut first, _) = common::spawn_until(&p, "p.toml", "submitted 1 constant task(s)");
     first.kill().expect("kill -9 the submitting flow");
     first.wait().expect("reap");
     let again = p.run_ok("p.toml", &[]);
@@ -150,7 +118,7 @@ fn a_job_cancelled_with_scancel_is_reported_as_cancelled() {
     }
     let p = Project::new();
     p.write("p.toml", &format!("{EXECUTOR}{SLOW}"));
-    let (child, stderr) = spawn_until(&p, "submitted 1 constant task(s)");
+    let (child, stderr) = common::spawn_until(&p, "p.toml", "submitted 1 constant task(s)");
     let record = std::fs::read_dir(p.cache().join("slurm/submitted")).expect("records").flatten().next().expect("one record");
     let sub: serde_json::Value = serde_json::from_slice(&std::fs::read(record.path()).expect("read")).expect("json");
     let id = sub["slurm_id"].as_str().expect("slurm id").to_string();
@@ -171,7 +139,7 @@ fn ctrl_c_without_a_terminal_leaves_the_jobs_running_and_says_so() {
     }
     let p = Project::new();
     p.write("p.toml", &format!("{EXECUTOR}{SLOW}"));
-    let (child, stderr) = spawn_until(&p, "submitted 1 constant task(s)");
+    let (child, stderr) = common::spawn_until(&p, "p.toml", "submitted 1 constant task(s)");
     let status = p.flow(&["status", "p.toml"]);
     assert!(status.stdout.contains("Slurm jobs of this run") && status.stdout.contains("slow"), "{}", status.stdout);
     std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");

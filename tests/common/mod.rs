@@ -2,6 +2,7 @@
 //! real `flow` binary run in it.
 #![allow(dead_code)]
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -102,6 +103,36 @@ impl Project {
         }
         out
     }
+}
+
+/// Starts `flow run` in the background and returns once stderr shows `needle`, with the rest of
+/// stderr collected as it comes.
+pub fn spawn_until(p: &Project, file: &str, needle: &str) -> (std::process::Child, std::sync::Arc<std::sync::Mutex<String>>) {
+    let mut child = p
+        .command(&["run", file, "--progress", "lines"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn flow");
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let line = lines.next().expect("flow ended early").expect("read");
+        if line.contains(needle) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never saw {needle}");
+    }
+    let rest = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = rest.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+            s.push_str(&line);
+            s.push('\n');
+        }
+    });
+    (child, rest)
 }
 
 /// The object directory of a node, via `flow plan` keys.
