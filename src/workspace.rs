@@ -23,7 +23,9 @@ pub fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     }
 }
 
@@ -32,19 +34,30 @@ impl Workspace {
     pub fn open(global: &Global, pipeline: Option<&Path>) -> Result<Workspace, CliError> {
         let root = match (&global.cache, pipeline) {
             (Some(dir), _) => dir.clone(),
-            (None, Some(file)) => file.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf).join(".flow"),
+            (None, Some(file)) => file
+                .parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+                .join(".flow"),
             (None, None) => PathBuf::from(".flow"),
         };
         let store = Store::open(&root)?;
-        Ok(Workspace { store, catalog: flow_stages::catalog(), color: use_color(global.color) })
+        Ok(Workspace {
+            store,
+            catalog: flow_stages::catalog(),
+            color: use_color(global.color),
+        })
     }
 
     /// Loads, validates and expands a pipeline, remembering it as this cache's last pipeline.
     pub fn load(&self, file: &Path, sets: &[String]) -> Result<(Pipeline, Plan), CliError> {
         let pipeline = flow_engine::load_pipeline(file, sets, &self.catalog)
             .map_err(|e| CliError::Pipeline(e, self.color))?;
-        let plan = flow_engine::plan::plan(&pipeline).map_err(|e| CliError::Pipeline(e, self.color))?;
-        let _ = std::fs::write(self.store.root().join("last-pipeline"), pipeline.path.display().to_string());
+        let plan =
+            flow_engine::plan::plan(&pipeline).map_err(|e| CliError::Pipeline(e, self.color))?;
+        let _ = std::fs::write(
+            self.store.root().join("last-pipeline"),
+            pipeline.path.display().to_string(),
+        );
         Ok((pipeline, plan))
     }
 
@@ -75,10 +88,17 @@ pub fn select_nodes(plan: &Plan, names: &[String], flag: &str) -> Result<Vec<boo
     for name in names {
         let found = plan.select(name);
         if found.is_empty() {
-            let hint = flow_engine::diagnostic::did_you_mean(name, plan.names().chain(plan.order.iter().map(|&i| plan.node(i).stage.as_str())))
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            return Err(CliError::usage(format!("{flag} {name}: no such node or stage in pipeline `{}`{hint}", plan.name)));
+            let hint = flow_engine::diagnostic::did_you_mean(
+                name,
+                plan.names()
+                    .chain(plan.order.iter().map(|&i| plan.node(i).stage.as_str())),
+            )
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+            return Err(CliError::usage(format!(
+                "{flag} {name}: no such node or stage in pipeline `{}`{hint}",
+                plan.name
+            )));
         }
         for i in found {
             mask[i.index()] = true;

@@ -11,8 +11,16 @@ fn a_second_run_computes_nothing() {
     let first = p.run_ok("p.toml", &[]);
     assert_eq!(first.computed().len(), 7);
     let second = p.run_ok("p.toml", &[]);
-    assert!(second.computed().is_empty(), "second run computed {:?}", second.computed());
-    assert!(second.stderr.contains("0 computed, 7 cached"), "{}", second.stderr);
+    assert!(
+        second.computed().is_empty(),
+        "second run computed {:?}",
+        second.computed()
+    );
+    assert!(
+        second.stderr.contains("0 computed, 7 cached"),
+        "{}",
+        second.stderr
+    );
 }
 
 #[test]
@@ -53,13 +61,25 @@ kind = "constant"
 #[test]
 fn the_spelling_of_a_number_changes_no_key() {
     let p = Project::new();
-    p.write("a.toml", "[stages.x]\nkind = \"constant\"\nvalue = 0.0001\n");
+    p.write(
+        "a.toml",
+        "[stages.x]\nkind = \"constant\"\nvalue = 0.0001\n",
+    );
     p.write("b.toml", "[stages.x]\nkind = \"constant\"\nvalue = 1e-4\n");
-    p.write("c.toml", "[stages.x]\nkind = \"constant\"\nvalue = 1.0e-4\nrows = 1\n");
-    let keys: Vec<_> = ["a.toml", "b.toml", "c.toml"].iter().map(|f| p.keys(f)[0].1.clone()).collect();
+    p.write(
+        "c.toml",
+        "[stages.x]\nkind = \"constant\"\nvalue = 1.0e-4\nrows = 1\n",
+    );
+    let keys: Vec<_> = ["a.toml", "b.toml", "c.toml"]
+        .iter()
+        .map(|f| p.keys(f)[0].1.clone())
+        .collect();
     assert!(keys[0].is_some());
     assert_eq!(keys[0], keys[1]);
-    assert_eq!(keys[0], keys[2], "writing a default explicitly must not change the key");
+    assert_eq!(
+        keys[0], keys[2],
+        "writing a default explicitly must not change the key"
+    );
 }
 
 #[test]
@@ -67,8 +87,10 @@ fn editing_a_comment_or_an_unrelated_stage_changes_no_key() {
     let p = Project::new();
     p.write("p.toml", SWEEP);
     p.run_ok("p.toml", &[]);
-    let edited = SWEEP.replace("[stages.total]", "# the grand total\n[stages.total]  # sums everything")
-        + "\n[stages.unrelated]\nkind = \"constant\"\nvalue = 9.0\n";
+    let edited = SWEEP.replace(
+        "[stages.total]",
+        "# the grand total\n[stages.total]  # sums everything",
+    ) + "\n[stages.unrelated]\nkind = \"constant\"\nvalue = 9.0\n";
     p.write("p.toml", &edited);
     let run = p.run_ok("p.toml", &[]);
     assert_eq!(run.computed(), vec!["unrelated".to_string()]);
@@ -80,10 +102,17 @@ fn changing_one_param_reruns_exactly_that_node_and_its_downstream() {
     p.write("p.toml", SWEEP);
     p.run_ok("p.toml", &[]);
     let run = p.run_ok("p.toml", &["--set", "source.sweep.value=[1.0, 2.0, 3.5]"]);
-    assert_eq!(run.computed(), vec!["clipped[value=3.5]", "source[value=3.5]"]);
+    assert_eq!(
+        run.computed(),
+        vec!["clipped[value=3.5]", "source[value=3.5]"]
+    );
     // clipped[value=3.5] gives the same clipped table as clipped[value=3] (both clip to 2.5),
     // so `total` sees identical input content and is cached: early cutoff.
-    assert!(run.stderr.contains("2 computed, 5 cached"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("2 computed, 5 cached"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -93,8 +122,14 @@ fn early_cutoff_skips_downstream_of_identical_output() {
     p.run_ok("p.toml", &[]);
     // Lowering `min` below every value changes every clip node's key but none of its output.
     let run = p.run_ok("p.toml", &["--set", "clipped.min=-1.0"]);
-    assert_eq!(run.computed(), vec!["clipped[value=1]", "clipped[value=2]", "clipped[value=3]"]);
-    assert!(!run.computed().contains(&"total".to_string()), "total must be cut off");
+    assert_eq!(
+        run.computed(),
+        vec!["clipped[value=1]", "clipped[value=2]", "clipped[value=3]"]
+    );
+    assert!(
+        !run.computed().contains(&"total".to_string()),
+        "total must be cut off"
+    );
     let plan = p.plan_json("p.toml", &["--set", "clipped.min=-1.0"]);
     assert!(plan.iter().all(|r| r["status"] == "cached"));
 }
@@ -105,14 +140,34 @@ fn plan_says_why_a_node_will_run() {
     p.write("p.toml", SWEEP);
     p.run_ok("p.toml", &[]);
     let plan = p.plan_json("p.toml", &["--set", "clipped.max=2.25"]);
-    let row = |name: &str| plan.iter().find(|r| r["name"] == name).cloned().expect("row");
+    let row = |name: &str| {
+        plan.iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+            .expect("row")
+    };
     assert_eq!(row("source[value=1]")["status"], "cached");
     assert_eq!(row("clipped[value=3]")["status"], "run");
-    assert_eq!(row("clipped[value=3]")["reason"], "param changed: max 2.5 → 2.25");
-    assert!(row("total")["key"].is_null(), "a key waits for its inputs' content");
-    assert!(row("total")["reason"].as_str().unwrap_or("").starts_with("upstream "));
+    assert_eq!(
+        row("clipped[value=3]")["reason"],
+        "param changed: max 2.5 → 2.25"
+    );
+    assert!(
+        row("total")["key"].is_null(),
+        "a key waits for its inputs' content"
+    );
+    assert!(
+        row("total")["reason"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("upstream ")
+    );
     let forced = p.plan_json("p.toml", &["--force", "total"]);
-    let total = forced.iter().find(|r| r["name"] == "total").cloned().expect("row");
+    let total = forced
+        .iter()
+        .find(|r| r["name"] == "total")
+        .cloned()
+        .expect("row");
     assert_eq!(total["reason"], "forced");
 }
 
@@ -122,7 +177,11 @@ fn a_new_stage_version_or_seed_is_a_reason() {
     p.write("p.toml", SWEEP);
     p.run_ok("p.toml", &[]);
     let plan = p.plan_json("p.toml", &["--set", "source.seed=4"]);
-    let row = plan.iter().find(|r| r["name"] == "source[value=1]").cloned().expect("row");
+    let row = plan
+        .iter()
+        .find(|r| r["name"] == "source[value=1]")
+        .cloned()
+        .expect("row");
     assert_eq!(row["reason"], "seed changed: 0 → 4");
 }
 
@@ -139,17 +198,31 @@ fn an_imported_file_is_keyed_by_its_content_not_its_path() {
     // New content: the import re-runs, and so does its consumer.
     p.write("renamed.csv", "value\n1\n5\n");
     let plan = p.plan_json("p.toml", &[]);
-    assert!(plan[0]["reason"].as_str().unwrap_or("").contains("param changed: path"), "{}", plan[0]);
+    assert!(
+        plan[0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("param changed: path"),
+        "{}",
+        plan[0]
+    );
     assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["data", "s"]);
 }
 
 #[test]
 fn a_missing_import_file_is_a_validation_error() {
     let p = Project::new();
-    p.write("p.toml", "[stages.data]\nkind = \"import\"\npath = \"nope.csv\"\n");
+    p.write(
+        "p.toml",
+        "[stages.data]\nkind = \"import\"\npath = \"nope.csv\"\n",
+    );
     let ran = p.flow(&["run", "p.toml"]);
     assert_eq!(ran.code, 2);
-    assert!(ran.stderr.contains("parameter `path`: no file") && ran.stderr.contains("p.toml:3:8"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("parameter `path`: no file") && ran.stderr.contains("p.toml:3:8"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[test]
@@ -158,11 +231,22 @@ fn an_imported_directory_is_keyed_by_the_content_of_its_files() {
     std::fs::create_dir_all(p.path("imgs/sub")).expect("mkdir");
     p.write("imgs/a.txt", "one");
     p.write("imgs/sub/b.txt", "two");
-    p.write("p.toml", "[stages.imgs]\nkind = \"import-files\"\npath = \"imgs\"\n");
+    p.write(
+        "p.toml",
+        "[stages.imgs]\nkind = \"import-files\"\npath = \"imgs\"\n",
+    );
     assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["imgs"]);
     assert!(p.run_ok("p.toml", &[]).computed().is_empty());
     p.write("imgs/sub/b.txt", "TWO");
-    assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["imgs"], "a changed file below the directory re-runs it");
+    assert_eq!(
+        p.run_ok("p.toml", &[]).computed(),
+        vec!["imgs"],
+        "a changed file below the directory re-runs it"
+    );
     std::fs::rename(p.path("imgs/a.txt"), p.path("imgs/c.txt")).expect("rename");
-    assert_eq!(p.run_ok("p.toml", &[]).computed(), vec!["imgs"], "a renamed file re-runs it");
+    assert_eq!(
+        p.run_ok("p.toml", &[]).computed(),
+        vec!["imgs"],
+        "a renamed file re-runs it"
+    );
 }

@@ -38,9 +38,24 @@ fn a_failure_skips_its_dependents_and_the_rest_finishes() {
     let ran = p.flow(&["run", "p.toml", "--progress", "lines"]);
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     assert_eq!(ran.computed(), vec!["after_good", "good"]);
-    assert!(ran.stderr.contains("FAILED  bad: failed on purpose (fail = true)"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("skipped after_bad (needs bad), both (needs after_bad)"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("2 computed, 0 cached, 1 failed, 2 skipped"), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("FAILED  bad: failed on purpose (fail = true)"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("skipped after_bad (needs bad), both (needs after_bad)"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("2 computed, 0 cached, 1 failed, 2 skipped"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[test]
@@ -68,7 +83,10 @@ fn force_recomputes_a_cached_node() {
     let ran = p.run_ok("p.toml", &["--force", "clipped[value=2]"]);
     assert_eq!(ran.computed(), vec!["clipped[value=2]"]);
     let ran = p.run_ok("p.toml", &["--force", "source"]);
-    assert_eq!(ran.computed(), vec!["source[value=1]", "source[value=2]", "source[value=3]"]);
+    assert_eq!(
+        ran.computed(),
+        vec!["source[value=1]", "source[value=2]", "source[value=3]"]
+    );
 }
 
 #[test]
@@ -77,5 +95,10 @@ fn an_unknown_node_in_until_or_force_is_an_error() {
     p.write("p.toml", common::SWEEP);
     let ran = p.flow(&["run", "p.toml", "--force", "totl"]);
     assert_eq!(ran.code, 2);
-    assert!(ran.stderr.contains("--force totl: no such node or stage") && ran.stderr.contains("did you mean `total`?"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("--force totl: no such node or stage")
+            && ran.stderr.contains("did you mean `total`?"),
+        "{}",
+        ran.stderr
+    );
 }

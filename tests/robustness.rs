@@ -35,7 +35,11 @@ fn sigkill_mid_node_leaves_no_partial_artifact() {
     let slow = common::object_dir(&p, "p.toml", "slow");
     assert!(!slow.exists(), "a killed node must leave no artifact");
     for obj in p.objects() {
-        assert!(obj.join("manifest.json").is_file(), "half-written object {}", obj.display());
+        assert!(
+            obj.join("manifest.json").is_file(),
+            "half-written object {}",
+            obj.display()
+        );
     }
     let again = p.run_ok("p.toml", &[]);
     assert_eq!(again.computed(), vec!["slow", "total"]);
@@ -50,7 +54,10 @@ fn ctrl_c_stops_cleanly_and_a_rerun_continues() {
     p.write("p.toml", SLOW);
     let (child, _) = common::spawn_until(&p, "p.toml", "start slow");
     let pid = child.id().to_string();
-    std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill -INT");
     let out = child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(130));
     assert!(!common::object_dir(&p, "p.toml", "slow").exists());
@@ -63,7 +70,9 @@ fn two_processes_on_one_cache_compute_each_node_once() {
     let p = Project::new();
     let mut text = String::new();
     for i in 0..6 {
-        text.push_str(&format!("[stages.n{i}]\nkind = \"constant\"\nvalue = {i}.0\ndelay_ms = 300\n\n"));
+        text.push_str(&format!(
+            "[stages.n{i}]\nkind = \"constant\"\nvalue = {i}.0\ndelay_ms = 300\n\n"
+        ));
     }
     text.push_str("[stages.total]\nkind = \"sum\"\nparts = [\"n0\", \"n1\", \"n2\", \"n3\", \"n4\", \"n5\"]\ndelay_ms = 300\n");
     p.write("p.toml", &text);
@@ -75,18 +84,30 @@ fn two_processes_on_one_cache_compute_each_node_once() {
             .expect("spawn")
     };
     let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
     assert!(a.status.success() && b.status.success());
     let done = |o: &std::process::Output| {
         String::from_utf8_lossy(&o.stderr)
             .lines()
-            .filter_map(|l| l.split_once("] done ").map(|(_, r)| r.rsplit_once(" in ").map_or(r, |x| x.0).to_string()))
+            .filter_map(|l| {
+                l.split_once("] done ")
+                    .map(|(_, r)| r.rsplit_once(" in ").map_or(r, |x| x.0).to_string())
+            })
             .collect::<Vec<_>>()
     };
     let mut all: Vec<String> = done(&a).into_iter().chain(done(&b)).collect();
     all.sort();
-    let expected: Vec<String> = ["n0", "n1", "n2", "n3", "n4", "n5", "total"].iter().map(|s| s.to_string()).collect();
-    assert_eq!(all, expected, "each node computed exactly once across both processes");
+    let expected: Vec<String> = ["n0", "n1", "n2", "n3", "n4", "n5", "total"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        all, expected,
+        "each node computed exactly once across both processes"
+    );
     let verify = p.flow(&["cache", "verify"]);
     assert_eq!(verify.code, 0, "{}", verify.stdout);
 }
@@ -101,11 +122,22 @@ fn a_corrupted_artifact_is_detected_and_recomputed() {
     let bytes = std::fs::read(&table).expect("read");
     std::fs::write(&table, &bytes[..bytes.len() / 2]).expect("truncate");
     let plan = p.plan_json("p.toml", &[]);
-    let row = plan.iter().find(|r| r["name"] == "clipped[value=2]").cloned().expect("row");
+    let row = plan
+        .iter()
+        .find(|r| r["name"] == "clipped[value=2]")
+        .cloned()
+        .expect("row");
     assert_eq!(row["status"], "run");
-    assert!(row["reason"].as_str().unwrap_or("").contains("corrupt"), "{row}");
+    assert!(
+        row["reason"].as_str().unwrap_or("").contains("corrupt"),
+        "{row}"
+    );
     let ran = p.run_ok("p.toml", &[]);
-    assert_eq!(ran.computed(), vec!["clipped[value=2]"], "recomputed; identical bytes cut off `total`");
+    assert_eq!(
+        ran.computed(),
+        vec!["clipped[value=2]"],
+        "recomputed; identical bytes cut off `total`"
+    );
     assert_eq!(p.flow(&["cache", "verify"]).code, 0);
 }
 

@@ -21,7 +21,9 @@ fn max_overlap(stderr: &str) -> usize {
 fn four_slow(threads: Option<usize>) -> String {
     let mut text = String::new();
     for i in 0..4 {
-        text.push_str(&format!("[stages.n{i}]\nkind = \"constant\"\nvalue = {i}.0\ndelay_ms = 200\n"));
+        text.push_str(&format!(
+            "[stages.n{i}]\nkind = \"constant\"\nvalue = {i}.0\ndelay_ms = 200\n"
+        ));
         if let Some(t) = threads {
             text.push_str(&format!("threads = {t}\n"));
         }

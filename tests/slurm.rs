@@ -16,8 +16,16 @@ fn slurm() -> bool {
     static UP: OnceLock<Result<(), String>> = OnceLock::new();
     let up = UP.get_or_init(|| {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/slurm-local.sh");
-        let out = std::process::Command::new("bash").arg(script).arg("start").output().map_err(|e| e.to_string())?;
-        if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
+        let out = std::process::Command::new("bash")
+            .arg(script)
+            .arg("start")
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
     });
     match up {
         Ok(()) => true,
@@ -47,16 +55,38 @@ fn a_pipeline_runs_on_slurm_and_a_second_run_is_all_cached() {
     let p = Project::new();
     p.write("p.toml", &format!("{EXECUTOR}{}", common::SWEEP));
     let first = p.run_ok("p.toml", &[]);
-    assert_eq!(first.computed(), vec!["clipped[value=1]", "clipped[value=2]", "clipped[value=3]", "source[value=1]", "source[value=2]", "source[value=3]", "total"]);
+    assert_eq!(
+        first.computed(),
+        vec![
+            "clipped[value=1]",
+            "clipped[value=2]",
+            "clipped[value=3]",
+            "source[value=1]",
+            "source[value=2]",
+            "source[value=3]",
+            "total"
+        ]
+    );
     // Every node went out exactly once (in as many arrays as there were waves of ready nodes).
     let tasks: usize = submissions(&p)
         .iter()
-        .filter_map(|l| l.split("tasks=").nth(1)?.split(' ').next()?.parse::<usize>().ok())
+        .filter_map(|l| {
+            l.split("tasks=")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
         .sum();
     assert_eq!(tasks, 7, "{:?}", submissions(&p));
     let second = p.run_ok("p.toml", &[]);
     assert!(second.computed().is_empty());
-    assert!(second.stderr.contains("0 computed, 7 cached") && second.stderr.contains("slurm: 0 sbatch"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("0 computed, 7 cached") && second.stderr.contains("slurm: 0 sbatch"),
+        "{}",
+        second.stderr
+    );
 }
 
 #[test]
@@ -85,10 +115,26 @@ fn a_failing_task_is_reported_with_its_slurm_state_and_the_rest_completes() {
     let ran = p.flow(&["run", "p.toml", "--progress", "lines"]);
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     assert_eq!(ran.computed(), vec!["good"]);
-    assert!(ran.stderr.contains("FAILED  bad: Slurm state FAILED"), "{}", ran.stderr);
-    assert!(ran.stderr.contains("failed on purpose"), "the task's stderr tail is in the reason:\n{}", ran.stderr);
-    assert!(ran.stderr.contains(".err"), "the log path is in the reason:\n{}", ran.stderr);
-    assert!(ran.stderr.contains("skipped after (needs bad)"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("FAILED  bad: Slurm state FAILED"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("failed on purpose"),
+        "the task's stderr tail is in the reason:\n{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains(".err"),
+        "the log path is in the reason:\n{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("skipped after (needs bad)"),
+        "{}",
+        ran.stderr
+    );
 }
 
 const SLOW: &str = "[stages.slow]\nkind = \"constant\"\nvalue = 1.0\ndelay_ms = 4000\n\n[stages.after]\nkind = \"clip\"\ntable = \"slow\"\nmin = 0.0\nmax = 1.0\n";
@@ -104,10 +150,24 @@ fn a_restarted_run_waits_for_its_running_job_instead_of_resubmitting() {
     first.kill().expect("kill -9 the submitting flow");
     first.wait().expect("reap");
     let again = p.run_ok("p.toml", &[]);
-    assert!(again.stderr.contains("slow: already submitted as Slurm job"), "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("slow: already submitted as Slurm job"),
+        "{}",
+        again.stderr
+    );
     let subs = submissions(&p);
-    assert_eq!(subs.iter().filter(|l| l.contains("kind=constant")).count(), 1, "slow was submitted once: {subs:?}");
-    assert!(again.computed().contains(&"after".to_string()), "{}", again.stderr);
+    assert_eq!(
+        subs.iter().filter(|l| l.contains("kind=constant")).count(),
+        1,
+        "slow was submitted once: {subs:?}"
+    );
+    assert!(
+        again.computed().contains(&"after".to_string()),
+        "{}",
+        again.stderr
+    );
     assert!(p.run_ok("p.toml", &[]).computed().is_empty());
 }
 
@@ -119,16 +179,27 @@ fn a_job_cancelled_with_scancel_is_reported_as_cancelled() {
     let p = Project::new();
     p.write("p.toml", &format!("{EXECUTOR}{SLOW}"));
     let (child, stderr) = common::spawn_until(&p, "p.toml", "submitted 1 constant task(s)");
-    let record = std::fs::read_dir(p.cache().join("slurm/submitted")).expect("records").flatten().next().expect("one record");
-    let sub: serde_json::Value = serde_json::from_slice(&std::fs::read(record.path()).expect("read")).expect("json");
+    let record = std::fs::read_dir(p.cache().join("slurm/submitted"))
+        .expect("records")
+        .flatten()
+        .next()
+        .expect("one record");
+    let sub: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(record.path()).expect("read")).expect("json");
     let id = sub["slurm_id"].as_str().expect("slurm id").to_string();
-    let status = std::process::Command::new("scancel").arg(&id).status().expect("scancel");
+    let status = std::process::Command::new("scancel")
+        .arg(&id)
+        .status()
+        .expect("scancel");
     assert!(status.success());
     let out = child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(1));
     std::thread::sleep(Duration::from_millis(200));
     let text = stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    assert!(text.contains(&format!("FAILED  slow: Slurm state CANCELLED")) && text.contains(&id), "{text}");
+    assert!(
+        text.contains(&format!("FAILED  slow: Slurm state CANCELLED")) && text.contains(&id),
+        "{text}"
+    );
     assert!(text.contains("skipped after (needs slow)"), "{text}");
 }
 
@@ -141,16 +212,33 @@ fn ctrl_c_without_a_terminal_leaves_the_jobs_running_and_says_so() {
     p.write("p.toml", &format!("{EXECUTOR}{SLOW}"));
     let (child, stderr) = common::spawn_until(&p, "p.toml", "submitted 1 constant task(s)");
     let status = p.flow(&["status", "p.toml"]);
-    assert!(status.stdout.contains("Slurm jobs of this run") && status.stdout.contains("slow"), "{}", status.stdout);
-    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill -INT");
+    assert!(
+        status.stdout.contains("Slurm jobs of this run") && status.stdout.contains("slow"),
+        "{}",
+        status.stdout
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
     let out = child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(130));
     std::thread::sleep(Duration::from_millis(200));
     let text = stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert!(text.contains("leaving 1 Slurm job(s) running"), "{text}");
     let again = p.run_ok("p.toml", &[]);
-    assert!(again.stderr.contains("already submitted as Slurm job"), "{}", again.stderr);
-    assert_eq!(submissions(&p).iter().filter(|l| l.contains("kind=constant")).count(), 1);
+    assert!(
+        again.stderr.contains("already submitted as Slurm job"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        submissions(&p)
+            .iter()
+            .filter(|l| l.contains("kind=constant"))
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -159,10 +247,18 @@ fn an_unknown_partition_is_an_error_before_anything_is_submitted() {
         return;
     }
     let p = Project::new();
-    p.write("p.toml", &format!("{EXECUTOR}partition = \"nosuch\"\n{}", common::SWEEP));
+    p.write(
+        "p.toml",
+        &format!("{EXECUTOR}partition = \"nosuch\"\n{}", common::SWEEP),
+    );
     let ran = p.flow(&["run", "p.toml"]);
     assert_eq!(ran.code, 1);
-    assert!(ran.stderr.contains("unknown Slurm partition `nosuch` (this cluster has: debug)"), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("unknown Slurm partition `nosuch` (this cluster has: debug)"),
+        "{}",
+        ran.stderr
+    );
     assert!(submissions(&p).is_empty());
 }
 
@@ -175,7 +271,12 @@ fn a_rejected_submission_is_reported_with_sbatchs_message() {
     p.write("p.toml", &format!("{EXECUTOR}sbatch_args = [\"--no-such-option\"]\n[stages.a]\nkind = \"constant\"\nvalue = 1.0\n"));
     let ran = p.flow(&["run", "p.toml"]);
     assert_eq!(ran.code, 1);
-    assert!(ran.stderr.contains("FAILED  a: sbatch rejected the submission"), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("FAILED  a: sbatch rejected the submission"),
+        "{}",
+        ran.stderr
+    );
     assert!(ran.stderr.contains("no-such-option"), "{}", ran.stderr);
 }
 
@@ -183,7 +284,11 @@ fn a_rejected_submission_is_reported_with_sbatchs_message() {
 fn no_sbatch_on_path_is_a_clear_error() {
     let p = Project::new();
     p.write("p.toml", &format!("{EXECUTOR}{}", common::SWEEP));
-    let ran = p.command(&["run", "p.toml"]).env("PATH", "/nonexistent").output().expect("run");
+    let ran = p
+        .command(&["run", "p.toml"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .expect("run");
     let stderr = String::from_utf8_lossy(&ran.stderr);
     assert_eq!(ran.status.code(), Some(1));
     assert!(stderr.contains("`sbatch` is not on PATH"), "{stderr}");
@@ -192,8 +297,20 @@ fn no_sbatch_on_path_is_a_clear_error() {
 #[test]
 fn an_unknown_executor_setting_points_at_the_line() {
     let p = Project::new();
-    p.write("p.toml", &format!("[executor]\nkind = \"slurm\"\npartion = \"gpu\"\n\n{}", common::SWEEP));
+    p.write(
+        "p.toml",
+        &format!(
+            "[executor]\nkind = \"slurm\"\npartion = \"gpu\"\n\n{}",
+            common::SWEEP
+        ),
+    );
     let ran = p.flow(&["run", "p.toml"]);
     assert_eq!(ran.code, 2);
-    assert!(ran.stderr.contains("unknown executor setting `partion`") && ran.stderr.contains("p.toml:3:1") && ran.stderr.contains("did you mean `partition`?"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("unknown executor setting `partion`")
+            && ran.stderr.contains("p.toml:3:1")
+            && ran.stderr.contains("did you mean `partition`?"),
+        "{}",
+        ran.stderr
+    );
 }

@@ -12,10 +12,21 @@ use common::Project;
 #[test]
 fn a_task_ending_node_fail_is_resubmitted_and_completes() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/slurm-local.sh");
-    let up = std::process::Command::new("bash").arg(script).arg("start").output().expect("run script");
+    let up = std::process::Command::new("bash")
+        .arg(script)
+        .arg("start")
+        .output()
+        .expect("run script");
     if !up.status.success() {
-        assert!(std::env::var_os("CI").is_none(), "Slurm must start in CI: {}", String::from_utf8_lossy(&up.stderr));
-        eprintln!("SKIPPED: Slurm cannot be started here: {}", String::from_utf8_lossy(&up.stderr));
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Slurm must start in CI: {}",
+            String::from_utf8_lossy(&up.stderr)
+        );
+        eprintln!(
+            "SKIPPED: Slurm cannot be started here: {}",
+            String::from_utf8_lossy(&up.stderr)
+        );
         return;
     }
     let p = Project::new();
@@ -24,7 +35,12 @@ fn a_task_ending_node_fail_is_resubmitted_and_completes() {
         "p.toml",
         "[executor]\nkind = \"slurm\"\npoll_seconds = 0.2\nsbatch_args = [\"--no-requeue\"]\n\n[stages.slow]\nkind = \"constant\"\nvalue = 1.0\ndelay_ms = 3000\n",
     );
-    let mut child = p.command(&["run", "p.toml", "--progress", "lines"]).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().expect("spawn");
+    let mut child = p
+        .command(&["run", "p.toml", "--progress", "lines"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = String::new();
@@ -37,18 +53,31 @@ fn a_task_ending_node_fail_is_resubmitted_and_completes() {
         }
         assert!(Instant::now() < deadline, "never RUNNING:\n{seen}");
     }
-    let down = std::process::Command::new("scontrol").args(["update", "nodename=localhost", "state=down", "reason=flow-requeue-test"]).status().expect("scontrol");
+    let down = std::process::Command::new("scontrol")
+        .args([
+            "update",
+            "nodename=localhost",
+            "state=down",
+            "reason=flow-requeue-test",
+        ])
+        .status()
+        .expect("scontrol");
     assert!(down.success());
     // Put the node back (Slurm may already have returned it to service by itself).
     std::thread::sleep(Duration::from_millis(1500));
-    let _ = std::process::Command::new("scontrol").args(["update", "nodename=localhost", "state=resume"]).status();
+    let _ = std::process::Command::new("scontrol")
+        .args(["update", "nodename=localhost", "state=resume"])
+        .status();
     for line in lines.map_while(Result::ok) {
         seen.push_str(&line);
         seen.push('\n');
     }
     let status = child.wait().expect("wait");
     assert!(status.success(), "{seen}");
-    assert!(seen.contains("ended NODE_FAIL; resubmitting (attempt 2 of 4)"), "{seen}");
+    assert!(
+        seen.contains("ended NODE_FAIL; resubmitting (attempt 2 of 4)"),
+        "{seen}"
+    );
     assert!(seen.contains("1 computed"), "{seen}");
     let subs = std::fs::read_to_string(p.cache().join("slurm/submissions.log")).unwrap_or_default();
     assert_eq!(subs.lines().count(), 2, "{subs}");

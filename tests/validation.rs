@@ -10,8 +10,15 @@ fn rejects(text: &str) -> String {
     let p = Project::new();
     p.write("bad.toml", text);
     let ran = p.flow(&["run", "bad.toml"]);
-    assert_eq!(ran.code, 2, "expected a validation error, got:\n{}{}", ran.stdout, ran.stderr);
-    assert!(p.objects().is_empty(), "nothing may run when validation fails");
+    assert_eq!(
+        ran.code, 2,
+        "expected a validation error, got:\n{}{}",
+        ran.stdout, ran.stderr
+    );
+    assert!(
+        p.objects().is_empty(),
+        "nothing may run when validation fails"
+    );
     assert!(!ran.stderr.contains("panicked"));
     ran.stderr
 }
@@ -25,32 +32,72 @@ fn assert_has(stderr: &str, parts: &[&str]) {
 #[test]
 fn unknown_stage_kind_suggests_the_closest() {
     let e = rejects("[stages.a]\nkind = \"constnat\"\nvalue = 1.0\n");
-    assert_has(&e, &["error: unknown stage kind `constnat`", "bad.toml:2:8", "did you mean `constant`?"]);
+    assert_has(
+        &e,
+        &[
+            "error: unknown stage kind `constnat`",
+            "bad.toml:2:8",
+            "did you mean `constant`?",
+        ],
+    );
 }
 
 #[test]
 fn unknown_param_suggests_the_closest() {
     let e = rejects("[stages.a]\nkind = \"constant\"\nvalue = 1.0\nrowz = 3\n");
-    assert_has(&e, &["error: unknown parameter `rowz` for stage kind `constant`", "bad.toml:4:1", "4 │ rowz = 3", "did you mean `rows`?"]);
+    assert_has(
+        &e,
+        &[
+            "error: unknown parameter `rowz` for stage kind `constant`",
+            "bad.toml:4:1",
+            "4 │ rowz = 3",
+            "did you mean `rows`?",
+        ],
+    );
 }
 
 #[test]
 fn ill_typed_param_names_the_expected_type() {
     let e = rejects("[stages.a]\nkind = \"constant\"\nvalue = \"one\"\n");
-    assert_has(&e, &["parameter `value` must be a number, found a string", "bad.toml:3:9"]);
-    assert!(!e.contains("needs parameter"), "an ill-typed param is not also missing:\n{e}");
+    assert_has(
+        &e,
+        &[
+            "parameter `value` must be a number, found a string",
+            "bad.toml:3:9",
+        ],
+    );
+    assert!(
+        !e.contains("needs parameter"),
+        "an ill-typed param is not also missing:\n{e}"
+    );
 }
 
 #[test]
 fn missing_param_and_missing_input_are_reported() {
     let e = rejects("[stages.a]\nkind = \"clip\"\nmin = 0.0\n");
-    assert_has(&e, &["stage `a` (kind `clip`) needs parameter `max`", "stage `a` (kind `clip`) needs input `table`", "bad.toml:1:9"]);
+    assert_has(
+        &e,
+        &[
+            "stage `a` (kind `clip`) needs parameter `max`",
+            "stage `a` (kind `clip`) needs input `table`",
+            "bad.toml:1:9",
+        ],
+    );
 }
 
 #[test]
 fn input_naming_no_stage_suggests_one() {
-    let e = rejects("[stages.src]\nkind = \"constant\"\nvalue = 1.0\n\n[stages.b]\nkind = \"describe\"\ntable = \"srcc\"\n");
-    assert_has(&e, &["input `table` names no stage `srcc`", "bad.toml:7:9", "did you mean `src`?"]);
+    let e = rejects(
+        "[stages.src]\nkind = \"constant\"\nvalue = 1.0\n\n[stages.b]\nkind = \"describe\"\ntable = \"srcc\"\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "input `table` names no stage `srcc`",
+            "bad.toml:7:9",
+            "did you mean `src`?",
+        ],
+    );
 }
 
 #[test]
@@ -58,7 +105,13 @@ fn wrong_port_type_names_both_types() {
     let e = rejects(
         "[stages.src]\nkind = \"constant\"\nvalue = 1.0\n\n[stages.d]\nkind = \"describe\"\ntable = \"src\"\n\n[stages.s]\nkind = \"sum\"\nparts = \"d\"\n",
     );
-    assert_has(&e, &["input `parts` of `s` takes table, but `d.summary` is json", "bad.toml:11:9"]);
+    assert_has(
+        &e,
+        &[
+            "input `parts` of `s` takes table, but `d.summary` is json",
+            "bad.toml:11:9",
+        ],
+    );
 }
 
 #[test]
@@ -66,22 +119,40 @@ fn a_cycle_is_printed() {
     let e = rejects(
         "[stages.a]\nkind = \"clip\"\ntable = \"c\"\nmin = 0.0\nmax = 1.0\n\n[stages.b]\nkind = \"clip\"\ntable = \"a\"\nmin = 0.0\nmax = 1.0\n\n[stages.c]\nkind = \"clip\"\ntable = \"b\"\nmin = 0.0\nmax = 1.0\n",
     );
-    assert_has(&e, &["the stages form a cycle: a → b → c → a", "bad.toml:1:9"]);
+    assert_has(
+        &e,
+        &["the stages form a cycle: a → b → c → a", "bad.toml:1:9"],
+    );
 }
 
 #[test]
 fn sweeping_what_is_not_a_param_is_an_error() {
     let e = rejects("[stages.a]\nkind = \"constant\"\nvalue = 1.0\nsweep.delay = [1, 2]\n");
-    assert_has(&e, &["cannot sweep `delay`: not a parameter of stage kind `constant`", "bad.toml:4:7", "did you mean `delay_ms`?"]);
+    assert_has(
+        &e,
+        &[
+            "cannot sweep `delay`: not a parameter of stage kind `constant`",
+            "bad.toml:4:7",
+            "did you mean `delay_ms`?",
+        ],
+    );
 }
 
 #[test]
 fn malformed_sweeps_are_errors() {
     let e = rejects("[stages.a]\nkind = \"constant\"\nsweep.value = { linspace = [0.0, 1.0] }\n");
-    assert_has(&e, &["sweep `value`: `linspace` takes [start, stop, count]", "bad.toml:3:28"]);
-    let e = rejects("[stages.a]\nkind = \"constant\"\nvalue = 1.0\nsweep.rows = { range = [5, 2] }\n");
+    assert_has(
+        &e,
+        &[
+            "sweep `value`: `linspace` takes [start, stop, count]",
+            "bad.toml:3:28",
+        ],
+    );
+    let e =
+        rejects("[stages.a]\nkind = \"constant\"\nvalue = 1.0\nsweep.rows = { range = [5, 2] }\n");
     assert_has(&e, &["`range` [5, 2) is empty"]);
-    let e = rejects("[stages.a]\nkind = \"constant\"\nsweep.value = { linspcae = [0.0, 1.0, 3] }\n");
+    let e =
+        rejects("[stages.a]\nkind = \"constant\"\nsweep.value = { linspcae = [0.0, 1.0, 3] }\n");
     assert_has(&e, &["did you mean `linspace`?"]);
 }
 
@@ -102,7 +173,14 @@ fn group_by_an_unknown_axis_is_an_error() {
     let e = rejects(
         "[stages.a]\nkind = \"constant\"\nsweep.value = [1.0, 2.0]\n\n[stages.s]\nkind = \"sum\"\nparts = \"a\"\ngroup_by = \"valeu\"\n",
     );
-    assert_has(&e, &["no gathered input of `s` has an axis `valeu`", "bad.toml:8:12", "did you mean `value`?"]);
+    assert_has(
+        &e,
+        &[
+            "no gathered input of `s` has an axis `valeu`",
+            "bad.toml:8:12",
+            "did you mean `value`?",
+        ],
+    );
 }
 
 #[test]
@@ -114,19 +192,38 @@ fn a_set_naming_no_stage_points_at_the_argument() {
     assert_has(&ran.stderr, &["`--set` names no stage `b`", "--set:1:1"]);
     let ran = p.flow(&["plan", "ok.toml", "--set", "a.value=two"]);
     assert_eq!(ran.code, 2);
-    assert_has(&ran.stderr, &["parameter `value` must be a number, found a string", "--set:1:9"]);
+    assert_has(
+        &ran.stderr,
+        &[
+            "parameter `value` must be a number, found a string",
+            "--set:1:9",
+        ],
+    );
 }
 
 #[test]
 fn extends_overrides_the_parent_and_errors_point_into_the_right_file() {
     let p = Project::new();
     p.write("base.toml", "[pipeline]\nname = \"base\"\n\n[stages.a]\nkind = \"constant\"\nsweep.value = [1.0, 2.0]\nrows = 2\n");
-    p.write("child.toml", "[pipeline]\nextends = \"base.toml\"\n\n[stages.a]\nvalue = 5.0\n");
+    p.write(
+        "child.toml",
+        "[pipeline]\nextends = \"base.toml\"\n\n[stages.a]\nvalue = 5.0\n",
+    );
     let plan = p.plan_json("child.toml", &[]);
-    assert_eq!(plan.len(), 1, "the child's fixed value replaces the parent's sweep");
+    assert_eq!(
+        plan.len(),
+        1,
+        "the child's fixed value replaces the parent's sweep"
+    );
     assert_eq!(plan[0]["name"], "a");
-    p.write("broken.toml", "[pipeline]\nextends = \"base.toml\"\n\n[stages.a]\nrowz = 5\n");
+    p.write(
+        "broken.toml",
+        "[pipeline]\nextends = \"base.toml\"\n\n[stages.a]\nrowz = 5\n",
+    );
     let ran = p.flow(&["plan", "broken.toml"]);
     assert_eq!(ran.code, 2);
-    assert_has(&ran.stderr, &["unknown parameter `rowz`", "broken.toml:5:1"]);
+    assert_has(
+        &ran.stderr,
+        &["unknown parameter `rowz`", "broken.toml:5:1"],
+    );
 }

@@ -16,7 +16,8 @@ use serde_json::value::RawValue;
 
 /// A JSON value as raw text (`null` if it cannot be written, which a `Value` never fails to).
 fn raw(value: &serde_json::Value) -> Box<RawValue> {
-    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::from_string("null".into()).unwrap_or_default())
+    serde_json::value::to_raw_value(value)
+        .unwrap_or_else(|_| RawValue::from_string("null".into()).unwrap_or_default())
 }
 
 use crate::fsutil::{io_at, sync_dir};

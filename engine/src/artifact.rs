@@ -78,7 +78,8 @@ impl Artifact {
         match self {
             // The staging directory is private and published durably as a whole.
             Artifact::Table(batch) => {
-                flow_tableio::write_ipc_unsynced(batch, &dir.join(TABLE_FILE)).map_err(|e| e.to_string())
+                flow_tableio::write_ipc_unsynced(batch, &dir.join(TABLE_FILE))
+                    .map_err(|e| e.to_string())
             }
             Artifact::Json(value) => {
                 let path = dir.join(JSON_FILE);
@@ -125,27 +126,38 @@ impl Inputs {
     }
 
     fn one(&self, port: &str) -> Result<&InputArtifact, StageError> {
-        self.all(port).first().ok_or_else(|| StageError::input(port, "not connected"))
+        self.all(port)
+            .first()
+            .ok_or_else(|| StageError::input(port, "not connected"))
     }
 
     pub fn table(&self, port: &str) -> Result<&RecordBatch, StageError> {
         match &self.one(port)?.artifact {
             Artifact::Table(t) => Ok(t),
-            other => Err(StageError::input(port, format!("expected a table, got {}", other.ty()))),
+            other => Err(StageError::input(
+                port,
+                format!("expected a table, got {}", other.ty()),
+            )),
         }
     }
 
     pub fn json(&self, port: &str) -> Result<&serde_json::Value, StageError> {
         match &self.one(port)?.artifact {
             Artifact::Json(v) => Ok(v),
-            other => Err(StageError::input(port, format!("expected json, got {}", other.ty()))),
+            other => Err(StageError::input(
+                port,
+                format!("expected json, got {}", other.ty()),
+            )),
         }
     }
 
     pub fn files(&self, port: &str) -> Result<&Path, StageError> {
         match &self.one(port)?.artifact {
             Artifact::Files(p) => Ok(p),
-            other => Err(StageError::input(port, format!("expected files, got {}", other.ty()))),
+            other => Err(StageError::input(
+                port,
+                format!("expected files, got {}", other.ty()),
+            )),
         }
     }
 
@@ -155,7 +167,10 @@ impl Inputs {
             .iter()
             .map(|a| match &a.artifact {
                 Artifact::Table(t) => Ok(t),
-                other => Err(StageError::input(port, format!("expected tables, got {}", other.ty()))),
+                other => Err(StageError::input(
+                    port,
+                    format!("expected tables, got {}", other.ty()),
+                )),
             })
             .collect()
     }

@@ -24,7 +24,13 @@ pub struct RunContext {
 impl RunContext {
     /// A context for running a stage outside a plan (tests, benchmarks): outputs and scratch in
     /// `dir`, no progress display.
-    pub fn detached(node: &str, params: Params, seed: u64, threads: usize, dir: &Path) -> RunContext {
+    pub fn detached(
+        node: &str,
+        params: Params,
+        seed: u64,
+        threads: usize,
+        dir: &Path,
+    ) -> RunContext {
         RunContext {
             node: node.to_string(),
             params,
@@ -78,7 +84,11 @@ impl RunContext {
 
     /// `Err(Cancelled)` once the run is being stopped; call it between units of work.
     pub fn check_cancelled(&self) -> Result<(), StageError> {
-        if self.is_cancelled() { Err(StageError::Cancelled) } else { Ok(()) }
+        if self.is_cancelled() {
+            Err(StageError::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     /// Reports progress: `step` of `total` units, with a short message (e.g. the loss).

@@ -20,7 +20,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(message: impl Into<String>) -> Self {
-        Diagnostic { message: message.into(), primary: None, secondary: Vec::new(), help: Vec::new() }
+        Diagnostic {
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            help: Vec::new(),
+        }
     }
 
     /// An error about the text at `span`, labelled `label`.
@@ -54,8 +59,10 @@ impl Diagnostic {
     /// Renders as text: `error: …`, then `┌─ file:line:col` and the code frame.
     pub fn render(&self, sources: &SourceMap, color: bool) -> String {
         let mut files = SimpleFiles::new();
-        let ids: Vec<usize> =
-            sources.iter().map(|(_, s)| files.add(s.name.clone(), s.text.clone())).collect();
+        let ids: Vec<usize> = sources
+            .iter()
+            .map(|(_, s)| files.add(s.name.clone(), s.text.clone()))
+            .collect();
         let mut labels = Vec::new();
         if let Some((span, text)) = &self.primary {
             labels.push(Label::primary(ids[span.file], span.range.clone()).with_message(text));
@@ -67,7 +74,11 @@ impl Diagnostic {
             .with_message(&self.message)
             .with_labels(labels)
             .with_notes(self.help.iter().map(|h| format!("help: {h}")).collect());
-        let mut buffer = if color { Buffer::ansi() } else { Buffer::no_color() };
+        let mut buffer = if color {
+            Buffer::ansi()
+        } else {
+            Buffer::no_color()
+        };
         let config = term::Config::default();
         if term::emit_to_write_style(&mut buffer, &config, &files, &frame).is_err() {
             return format!("error: {}\n", self.message);
@@ -78,14 +89,23 @@ impl Diagnostic {
 
 /// Renders many diagnostics, one after another.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
-    diagnostics.iter().map(|d| d.render(sources, color)).collect::<Vec<_>>().join("\n")
+    diagnostics
+        .iter()
+        .map(|d| d.render(sources, color))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The closest candidate to `word` by edit distance, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let candidates: Vec<&'a str> = candidates.into_iter().collect();
     if word.len() >= 3
-        && let Some(c) = candidates.iter().find(|c| c.starts_with(word) || (c.len() >= 3 && word.starts_with(**c)))
+        && let Some(c) = candidates
+            .iter()
+            .find(|c| c.starts_with(word) || (c.len() >= 3 && word.starts_with(**c)))
     {
         return Some(c);
     }

@@ -21,15 +21,21 @@ impl Params {
     }
 
     fn require(&self, name: &str) -> Result<&ParamValue, StageError> {
-        self.0.get(name).ok_or_else(|| StageError::param(name, "not set (and no default)"))
+        self.0
+            .get(name)
+            .ok_or_else(|| StageError::param(name, "not set (and no default)"))
     }
 
     pub fn f64(&self, name: &str) -> Result<f64, StageError> {
-        self.require(name)?.as_f64().ok_or_else(|| StageError::param(name, "is not a number"))
+        self.require(name)?
+            .as_f64()
+            .ok_or_else(|| StageError::param(name, "is not a number"))
     }
 
     pub fn i64(&self, name: &str) -> Result<i64, StageError> {
-        self.require(name)?.as_i64().ok_or_else(|| StageError::param(name, "is not an integer"))
+        self.require(name)?
+            .as_i64()
+            .ok_or_else(|| StageError::param(name, "is not an integer"))
     }
 
     /// A non-negative integer as `usize`.
@@ -39,18 +45,25 @@ impl Params {
     }
 
     pub fn bool(&self, name: &str) -> Result<bool, StageError> {
-        self.require(name)?.as_bool().ok_or_else(|| StageError::param(name, "is not a boolean"))
+        self.require(name)?
+            .as_bool()
+            .ok_or_else(|| StageError::param(name, "is not a boolean"))
     }
 
     pub fn str(&self, name: &str) -> Result<&str, StageError> {
-        self.require(name)?.as_str().ok_or_else(|| StageError::param(name, "is not a string"))
+        self.require(name)?
+            .as_str()
+            .ok_or_else(|| StageError::param(name, "is not a string"))
     }
 
     pub fn f64_list(&self, name: &str) -> Result<Vec<f64>, StageError> {
         match self.require(name)? {
             ParamValue::List(items) => items
                 .iter()
-                .map(|v| v.as_f64().ok_or_else(|| StageError::param(name, "holds a non-number")))
+                .map(|v| {
+                    v.as_f64()
+                        .ok_or_else(|| StageError::param(name, "holds a non-number"))
+                })
                 .collect(),
             _ => Err(StageError::param(name, "is not a list")),
         }
@@ -63,6 +76,11 @@ impl Params {
     }
 
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(self.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect(),
+        )
     }
 }

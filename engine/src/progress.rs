@@ -19,7 +19,11 @@ impl ProgressMode {
     /// Bars when stderr is a terminal, plain lines otherwise.
     pub fn detect() -> ProgressMode {
         use std::io::IsTerminal;
-        if std::io::stderr().is_terminal() { ProgressMode::Bars } else { ProgressMode::Lines }
+        if std::io::stderr().is_terminal() {
+            ProgressMode::Bars
+        } else {
+            ProgressMode::Lines
+        }
     }
 }
 
@@ -54,14 +58,21 @@ impl RunProgress {
                 .progress_chars("=> "),
         );
         dag.set_prefix("flow");
-        let p = RunProgress { mode, multi, dag, counts: Mutex::new(Counts::default()), total };
+        let p = RunProgress {
+            mode,
+            multi,
+            dag,
+            counts: Mutex::new(Counts::default()),
+            total,
+        };
         p.refresh();
         p
     }
 
     fn refresh(&self) {
         let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        self.dag.set_position(c.done + c.cached + c.failed + c.skipped);
+        self.dag
+            .set_position(c.done + c.cached + c.failed + c.skipped);
         self.dag.set_message(format!(
             "done {} · cached {} · running {} · failed {} · skipped {}",
             c.done, c.cached, c.running, c.failed, c.skipped
@@ -84,7 +95,11 @@ impl RunProgress {
 
     fn position(&self) -> String {
         let c = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        format!("[{}/{}]", c.done + c.cached + c.failed + c.skipped, self.total)
+        format!(
+            "[{}/{}]",
+            c.done + c.cached + c.failed + c.skipped,
+            self.total
+        )
     }
 
     pub fn cached(&self, _name: &str) {
@@ -102,9 +117,12 @@ impl RunProgress {
                         "  {spinner} {prefix} [{bar:20}] {pos}/{len} {rate} {msg}",
                     )
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .with_key("rate", |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                        let _ = write!(w, "{:.1}/s", s.per_sec());
-                    })
+                    .with_key(
+                        "rate",
+                        |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = write!(w, "{:.1}/s", s.per_sec());
+                        },
+                    )
                     .progress_chars("=> "),
                 );
                 bar.set_prefix(name.to_string());
@@ -125,7 +143,11 @@ impl RunProgress {
             c.running = c.running.saturating_sub(1);
             if reused { c.cached += 1 } else { c.done += 1 }
         });
-        let how = if reused { "reused (its key was computed meanwhile)" } else { "done" };
+        let how = if reused {
+            "reused (its key was computed meanwhile)"
+        } else {
+            "done"
+        };
         if self.mode == ProgressMode::Lines {
             eprintln!("{} {how} {name} in {seconds:.2}s", self.position());
         }
@@ -158,7 +180,11 @@ impl RunProgress {
 enum Display {
     Silent,
     Bar(ProgressBar),
-    Lines { name: String, started: Instant, last: Mutex<Option<Instant>> },
+    Lines {
+        name: String,
+        started: Instant,
+        last: Mutex<Option<Instant>>,
+    },
 }
 
 /// One running node's progress handle, given to the stage through its context.
@@ -192,7 +218,11 @@ impl NodeProgress {
                 bar.set_position(step);
                 bar.set_message(message.to_string());
             }
-            Display::Lines { name, started, last } => {
+            Display::Lines {
+                name,
+                started,
+                last,
+            } => {
                 let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
                 if last.is_some_and(|t| now - t < LINE_EVERY) && step < total {
@@ -200,7 +230,10 @@ impl NodeProgress {
                 }
                 *last = Some(now);
                 let secs = (now - *started).as_secs_f64().max(1e-9);
-                eprintln!("  {name}: {step}/{total} ({:.1}/s) {message}", step as f64 / secs);
+                eprintln!(
+                    "  {name}: {step}/{total} ({:.1}/s) {message}",
+                    step as f64 / secs
+                );
             }
         }
     }

@@ -21,9 +21,16 @@ pub struct RunIndex {
 
 impl RunIndex {
     pub fn open(store: &Store, scope: &str) -> RunIndex {
-        let path = store.root().join("index").join(format!("{}.json", Digest::of_bytes(scope.as_bytes())));
+        let path = store
+            .root()
+            .join("index")
+            .join(format!("{}.json", Digest::of_bytes(scope.as_bytes())));
         let records = read(&path);
-        RunIndex { path, records, changed: BTreeMap::new() }
+        RunIndex {
+            path,
+            records,
+            changed: BTreeMap::new(),
+        }
     }
 
     pub fn last(&self, node: &str) -> Option<&CacheKey> {
@@ -47,7 +54,9 @@ impl RunIndex {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = self.path.with_extension(format!("tmp.{}", std::process::id()));
+        let tmp = self
+            .path
+            .with_extension(format!("tmp.{}", std::process::id()));
         std::fs::write(&tmp, serde_json::to_vec(&merged).unwrap_or_default())?;
         std::fs::rename(&tmp, &self.path)?;
         self.changed.clear();
@@ -56,5 +65,8 @@ impl RunIndex {
 }
 
 fn read(path: &PathBuf) -> BTreeMap<String, CacheKey> {
-    std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
 }

@@ -67,11 +67,26 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     pub fn required(name: &'static str, ty: ParamType, doc: &'static str) -> Self {
-        ParamSpec { name, ty, default: None, doc }
+        ParamSpec {
+            name,
+            ty,
+            default: None,
+            doc,
+        }
     }
 
-    pub fn with_default(name: &'static str, ty: ParamType, default: ParamValue, doc: &'static str) -> Self {
-        ParamSpec { name, ty, default: Some(default), doc }
+    pub fn with_default(
+        name: &'static str,
+        ty: ParamType,
+        default: ParamValue,
+        doc: &'static str,
+    ) -> Self {
+        ParamSpec {
+            name,
+            ty,
+            default: Some(default),
+            doc,
+        }
     }
 }
 
@@ -96,11 +111,23 @@ pub struct PortSpec {
 
 impl PortSpec {
     pub fn one(name: &'static str, ty: ArtifactType, doc: &'static str) -> Self {
-        PortSpec { name, ty, cardinality: Cardinality::One, optional: false, doc }
+        PortSpec {
+            name,
+            ty,
+            cardinality: Cardinality::One,
+            optional: false,
+            doc,
+        }
     }
 
     pub fn many(name: &'static str, ty: ArtifactType, doc: &'static str) -> Self {
-        PortSpec { name, ty, cardinality: Cardinality::Many, optional: false, doc }
+        PortSpec {
+            name,
+            ty,
+            cardinality: Cardinality::Many,
+            optional: false,
+            doc,
+        }
     }
 
     pub fn optional(mut self) -> Self {
@@ -130,11 +157,17 @@ pub enum StageError {
 
 impl StageError {
     pub fn input(port: &str, message: impl Into<String>) -> Self {
-        StageError::Input { port: port.into(), message: message.into() }
+        StageError::Input {
+            port: port.into(),
+            message: message.into(),
+        }
     }
 
     pub fn param(name: &str, message: impl Into<String>) -> Self {
-        StageError::Param { name: name.into(), message: message.into() }
+        StageError::Param {
+            name: name.into(),
+            message: message.into(),
+        }
     }
 
     pub fn failed(message: impl Into<String>) -> Self {

@@ -99,8 +99,12 @@ mod tests {
 
     #[test]
     fn equal_floats_have_one_canonical_spelling() {
-        let a = ParamValue::Float("1e-4".parse().unwrap()).to_json().to_string();
-        let b = ParamValue::Float("0.0001".parse().unwrap()).to_json().to_string();
+        let a = ParamValue::Float("1e-4".parse().unwrap())
+            .to_json()
+            .to_string();
+        let b = ParamValue::Float("0.0001".parse().unwrap())
+            .to_json()
+            .to_string();
         assert_eq!(a, b);
     }
 

@@ -17,7 +17,12 @@ pub fn cache(global: &Global, cmd: CacheCommand) -> Result<i32, CliError> {
             let issues = ws.store.verify()?;
             let total = ws.store.objects()?.len();
             for issue in &issues {
-                println!("CORRUPT {} {}: {}", issue.key.short(), issue.dir.display(), issue.problem);
+                println!(
+                    "CORRUPT {} {}: {}",
+                    issue.key.short(),
+                    issue.dir.display(),
+                    issue.problem
+                );
                 if repair {
                     ws.store.remove(&issue.key)?;
                 }
@@ -26,7 +31,11 @@ pub fn cache(global: &Global, cmd: CacheCommand) -> Result<i32, CliError> {
                 println!("verified {total} artifacts: all intact");
                 Ok(0)
             } else {
-                let what = if repair { "removed; the next run recomputes them" } else { "run `flow cache verify --repair` to remove them" };
+                let what = if repair {
+                    "removed; the next run recomputes them"
+                } else {
+                    "run `flow cache verify --repair` to remove them"
+                };
                 println!("{} of {total} artifacts are corrupt ({what})", issues.len());
                 Ok(1)
             }
@@ -38,7 +47,13 @@ pub fn cache(global: &Global, cmd: CacheCommand) -> Result<i32, CliError> {
             for r in &rows {
                 println!("{:<20} {:>8} {:>12}", r.kind, r.objects, human(r.bytes));
             }
-            println!("{:<20} {:>8} {:>12}  ({})", "total", rows.iter().map(|r| r.objects).sum::<usize>(), human(total), ws.store.root().display());
+            println!(
+                "{:<20} {:>8} {:>12}  ({})",
+                "total",
+                rows.iter().map(|r| r.objects).sum::<usize>(),
+                human(total),
+                ws.store.root().display()
+            );
             Ok(0)
         }
         CacheCommand::Gc(args) => gc(&ws, &args),
@@ -61,7 +76,9 @@ fn gc(ws: &Workspace, args: &GcArgs) -> Result<i32, CliError> {
         Some(keep)
     };
     if keep.is_none() && args.max_size.is_none() && args.max_age.is_none() {
-        return Err(CliError::usage("say what to remove: give pipelines to keep, --max-size or --max-age"));
+        return Err(CliError::usage(
+            "say what to remove: give pipelines to keep, --max-size or --max-age",
+        ));
     }
     let policy = GcPolicy {
         keep,
@@ -71,7 +88,11 @@ fn gc(ws: &Workspace, args: &GcArgs) -> Result<i32, CliError> {
     };
     let report = ws.store.gc(&policy)?;
     let freed: u64 = report.removed.iter().map(|r| r.bytes).sum();
-    let verb = if args.dry_run { "would remove" } else { "removed" };
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
     for r in &report.removed {
         println!("{verb} {} {} ({})", r.key.short(), r.kind, human(r.bytes));
     }
@@ -93,7 +114,11 @@ fn human(bytes: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{bytes} B") } else { format!("{v:.1} {}", units[u]) }
+    if u == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
 }
 
 /// `500M`, `20G`, `1.5T`, `1024` (bytes; binary units).
@@ -108,13 +133,20 @@ fn parse_size(text: &str) -> Result<u64, CliError> {
                 "M" => 1 << 20,
                 "G" => 1 << 30,
                 "T" => 1 << 40,
-                _ => return Err(CliError::usage(format!("--max-size {text}: unknown unit (use K, M, G or T)"))),
+                _ => {
+                    return Err(CliError::usage(format!(
+                        "--max-size {text}: unknown unit (use K, M, G or T)"
+                    )));
+                }
             };
             (&t[..i], m)
         }
         None => (t, 1),
     };
-    let n: f64 = num.trim().parse().map_err(|_| CliError::usage(format!("--max-size {text}: not a size (e.g. 500M, 20G)")))?;
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| CliError::usage(format!("--max-size {text}: not a size (e.g. 500M, 20G)")))?;
     Ok((n * mult as f64) as u64)
 }
 

@@ -23,24 +23,41 @@ pub fn dag(global: &Global, args: &DagArgs) -> Result<i32, CliError> {
         let edges = plan
             .graph
             .edge_references()
-            .map(|e| (pos(&plan.graph[e.source()].stage), pos(&plan.graph[e.target()].stage)))
+            .map(|e| {
+                (
+                    pos(&plan.graph[e.source()].stage),
+                    pos(&plan.graph[e.target()].stage),
+                )
+            })
             .collect();
         (stages, edges)
     } else {
-        let labels = (0..plan.len()).map(|i| plan.graph[petgraph::graph::NodeIndex::new(i)].name.clone()).collect();
-        let edges = plan.graph.edge_references().map(|e| (e.source().index(), e.target().index())).collect();
+        let labels = (0..plan.len())
+            .map(|i| plan.graph[petgraph::graph::NodeIndex::new(i)].name.clone())
+            .collect();
+        let edges = plan
+            .graph
+            .edge_references()
+            .map(|e| (e.source().index(), e.target().index()))
+            .collect();
         (labels, edges)
     };
-    print!("{}", match args.format {
-        DagFormat::Dot => dot(&plan.name, &labels, &edges),
-        DagFormat::Mermaid => mermaid(&labels, &edges),
-    });
+    print!(
+        "{}",
+        match args.format {
+            DagFormat::Dot => dot(&plan.name, &labels, &edges),
+            DagFormat::Mermaid => mermaid(&labels, &edges),
+        }
+    );
     Ok(0)
 }
 
 fn dot(name: &str, labels: &[String], edges: &BTreeSet<(usize, usize)>) -> String {
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    let mut out = format!("digraph \"{}\" {{\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n", esc(name));
+    let mut out = format!(
+        "digraph \"{}\" {{\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+        esc(name)
+    );
     for (i, l) in labels.iter().enumerate() {
         out.push_str(&format!("  n{i} [label=\"{}\"];\n", esc(l)));
     }

@@ -13,15 +13,26 @@ use crate::workspace::Workspace;
 
 pub fn exec_node(global: &Global, args: &ExecNodeArgs) -> Result<i32, CliError> {
     let ws = Workspace::open(global, None)?;
-    let text = std::fs::read(&args.job).map_err(|e| CliError::failed(format!("{}: {e}", args.job.display())))?;
-    let job: Job = serde_json::from_slice(&text).map_err(|e| CliError::failed(format!("{}: not a job: {e}", args.job.display())))?;
+    let text = std::fs::read(&args.job)
+        .map_err(|e| CliError::failed(format!("{}: {e}", args.job.display())))?;
+    let job: Job = serde_json::from_slice(&text)
+        .map_err(|e| CliError::failed(format!("{}: not a job: {e}", args.job.display())))?;
     let progress = Arc::new(RunProgress::new(ProgressMode::Lines, 1));
     let node_progress = progress.started(&job.node.name);
     let log = |line: &str| eprintln!("{line}");
-    let env = JobEnv { store: &ws.store, catalog: &ws.catalog, cancel: cancel_flag(), progress: node_progress, log: &log };
+    let env = JobEnv {
+        store: &ws.store,
+        catalog: &ws.catalog,
+        cancel: cancel_flag(),
+        progress: node_progress,
+        log: &log,
+    };
     match execute(&job, &env) {
         Ok(done) => {
-            println!("{}", serde_json::json!({ "node": job.node.name, "object": done.object.key.to_string(), "reused": done.reused, "seconds": done.seconds }));
+            println!(
+                "{}",
+                serde_json::json!({ "node": job.node.name, "object": done.object.key.to_string(), "reused": done.reused, "seconds": done.seconds })
+            );
             Ok(0)
         }
         Err(reason) => Err(CliError::failed(format!("{}: {reason}", job.node.name))),

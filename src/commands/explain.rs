@@ -15,15 +15,27 @@ pub fn explain(global: &Global, args: &NodeArgs) -> Result<i32, CliError> {
     let node = found.plan.node(found.index);
     let index = RunIndex::open(&ws.store, &found.plan.scope);
     println!("node     {}", node.name);
-    println!("stage    {} (kind `{}`, version {})", node.stage, node.kind, node.version);
+    println!(
+        "stage    {} (kind `{}`, version {})",
+        node.stage, node.kind, node.version
+    );
     let Some(key) = &found.status.key else {
         println!("key      not known yet: {}", found.status.reason);
-        println!("         (a key includes the content of every input; it is computed once they exist)");
+        println!(
+            "         (a key includes the content of every input; it is computed once they exist)"
+        );
         return Ok(0);
     };
     let digest = key.digest();
     println!("key      {digest}");
-    println!("status   {}", if found.status.cached { "cached".to_string() } else { format!("to run: {}", found.status.reason) });
+    println!(
+        "status   {}",
+        if found.status.cached {
+            "cached".to_string()
+        } else {
+            format!("to run: {}", found.status.reason)
+        }
+    );
     println!("parts of the key:");
     println!("  kind     {}", key.kind);
     println!("  version  {}", key.version);
@@ -34,7 +46,13 @@ pub fn explain(global: &Global, args: &NodeArgs) -> Result<i32, CliError> {
     for (input, plan_input) in key.inputs.iter().zip(&node.inputs) {
         for (content, source) in input.content.iter().zip(&plan_input.sources) {
             let up = &found.plan.graph[petgraph::graph::NodeIndex::new(source.node)];
-            println!("  input    {} ← {}.{}  content {}", input.port, up.name, source.port, content.short());
+            println!(
+                "  input    {} ← {}.{}  content {}",
+                input.port,
+                up.name,
+                source.port,
+                content.short()
+            );
         }
     }
     match index.last(&node.name) {

@@ -19,7 +19,11 @@ pub fn export(global: &Global, args: &ExportArgs) -> Result<i32, CliError> {
             return Err(CliError::usage(format!(
                 "{} has no output `{p}`; its outputs: {}",
                 object.manifest.node,
-                ports.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ports
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         None if ports.len() == 1 => ports[0].clone(),
@@ -27,7 +31,11 @@ pub fn export(global: &Global, args: &ExportArgs) -> Result<i32, CliError> {
             return Err(CliError::usage(format!(
                 "{} has several outputs; choose one with --port ({})",
                 object.manifest.node,
-                ports.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ports
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     };
@@ -41,7 +49,11 @@ pub fn export(global: &Global, args: &ExportArgs) -> Result<i32, CliError> {
     }
     .map_err(CliError::failed)?;
     write_artifact(&artifact, &args.to)?;
-    eprintln!("flow: wrote {}.{port} to {}", object.manifest.node, args.to.display());
+    eprintln!(
+        "flow: wrote {}.{port} to {}",
+        object.manifest.node,
+        args.to.display()
+    );
     Ok(0)
 }
 
@@ -52,10 +64,15 @@ pub fn write_artifact(artifact: &Artifact, to: &std::path::Path) -> Result<(), C
         Artifact::Json(value) => {
             let ext = to.extension().and_then(|e| e.to_str()).unwrap_or("");
             if ext != "json" {
-                return Err(CliError::usage(format!("this output is a JSON value; write it to a .json file, not {}", to.display())));
+                return Err(CliError::usage(format!(
+                    "this output is a JSON value; write it to a .json file, not {}",
+                    to.display()
+                )));
             }
-            let text = serde_json::to_vec_pretty(value).map_err(|e| CliError::failed(e.to_string()))?;
-            std::fs::write(to, text).map_err(|e| CliError::failed(format!("{}: {e}", to.display())))?;
+            let text =
+                serde_json::to_vec_pretty(value).map_err(|e| CliError::failed(e.to_string()))?;
+            std::fs::write(to, text)
+                .map_err(|e| CliError::failed(format!("{}: {e}", to.display())))?;
         }
         Artifact::Files(dir) => copy_dir(dir, to)?,
     }
@@ -63,7 +80,8 @@ pub fn write_artifact(artifact: &Artifact, to: &std::path::Path) -> Result<(), C
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> Result<(), CliError> {
-    let fail = |p: &std::path::Path, e: std::io::Error| CliError::failed(format!("{}: {e}", p.display()));
+    let fail =
+        |p: &std::path::Path, e: std::io::Error| CliError::failed(format!("{}: {e}", p.display()));
     std::fs::create_dir_all(to).map_err(|e| fail(to, e))?;
     for entry in std::fs::read_dir(from).map_err(|e| fail(from, e))? {
         let entry = entry.map_err(|e| fail(from, e))?;

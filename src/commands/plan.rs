@@ -29,7 +29,10 @@ pub fn plan(global: &Global, args: &PlanArgs) -> Result<i32, CliError> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&rows).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&rows).unwrap_or_default()
+            );
         }
         PlanFormat::Text => {
             let cached = statuses.iter().filter(|s| s.cached).count();
@@ -41,7 +44,13 @@ pub fn plan(global: &Global, args: &PlanArgs) -> Result<i32, CliError> {
                     println!("run     {}  ({})", node.name, s.reason);
                 }
             }
-            println!("{}: {} nodes, {} cached, {} to run", plan.name, statuses.len(), cached, statuses.len() - cached);
+            println!(
+                "{}: {} nodes, {} cached, {} to run",
+                plan.name,
+                statuses.len(),
+                cached,
+                statuses.len() - cached
+            );
         }
     }
     Ok(0)

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use flow_engine::PipelineError;
 use flow_engine::exec::local::LocalExecutor;
 use flow_engine::exec::session::{RunOptions, RunReport, run as run_plan};
-use flow_engine::PipelineError;
 use flow_engine::exec::slurm::config::executor_kind;
 use flow_engine::exec::slurm::{SlurmConfig, SlurmExecutor};
 use flow_engine::progress::{ProgressMode, RunProgress};
@@ -37,7 +37,9 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
             eprintln!("flow: stopped");
             std::process::exit(130);
         }
-        eprintln!("flow: stopping — waiting for running nodes to stop (press Ctrl-C again to exit now)");
+        eprintln!(
+            "flow: stopping — waiting for running nodes to stop (press Ctrl-C again to exit now)"
+        );
     });
     cancel
 }
@@ -51,42 +53,84 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
         vec![true; plan.len()]
     } else {
         let targets = select_nodes(&plan, &args.until, "--until")?;
-        let idx: Vec<_> = plan.order.iter().copied().filter(|i| targets[i.index()]).collect();
+        let idx: Vec<_> = plan
+            .order
+            .iter()
+            .copied()
+            .filter(|i| targets[i.index()])
+            .collect();
         plan.ancestors(&idx)
     };
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
     let choice = match args.executor {
         Some(c) => c,
         None => match executor_kind(pipeline.executor.as_ref()).as_deref() {
             None | Some("local") => ExecutorChoice::Local,
             Some("slurm") => ExecutorChoice::Slurm,
-            Some(other) => return Err(CliError::usage(format!("[executor] kind = \"{other}\": flow knows \"local\" and \"slurm\""))),
+            Some(other) => {
+                return Err(CliError::usage(format!(
+                    "[executor] kind = \"{other}\": flow knows \"local\" and \"slurm\""
+                )));
+            }
         },
     };
     let cancel = cancel_flag();
     let _ = ws.store.clean_stale_staging();
     let total = wanted.iter().filter(|w| **w).count() as u64;
     let progress = Arc::new(RunProgress::new(progress_mode(args.progress), total));
-    let opts = RunOptions { forced, wanted, cancel: cancel.clone() };
+    let opts = RunOptions {
+        forced,
+        wanted,
+        cancel: cancel.clone(),
+    };
     let report = match choice {
         ExecutorChoice::Local => {
-            let mut executor = LocalExecutor::new(jobs, ws.store.clone(), ws.catalog.clone(), cancel, progress.clone());
+            let mut executor = LocalExecutor::new(
+                jobs,
+                ws.store.clone(),
+                ws.catalog.clone(),
+                cancel,
+                progress.clone(),
+            );
             run_plan(&plan, &ws.store, &mut executor, &progress, &opts)
         }
         ExecutorChoice::Slurm => {
-            let config = SlurmConfig::from_table(pipeline.executor.as_ref()).map_err(|diagnostics| {
-                CliError::Pipeline(PipelineError { sources: pipeline.sources.clone(), diagnostics }, ws.color)
-            })?;
-            let mut executor = SlurmExecutor::new(config, ws.store.clone(), cancel, progress.clone()).map_err(CliError::failed)?;
+            let config =
+                SlurmConfig::from_table(pipeline.executor.as_ref()).map_err(|diagnostics| {
+                    CliError::Pipeline(
+                        PipelineError {
+                            sources: pipeline.sources.clone(),
+                            diagnostics,
+                        },
+                        ws.color,
+                    )
+                })?;
+            let mut executor =
+                SlurmExecutor::new(config, ws.store.clone(), cancel, progress.clone())
+                    .map_err(CliError::failed)?;
             let report = run_plan(&plan, &ws.store, &mut executor, &progress, &opts);
             let c = executor.calls();
-            let submitted = executor.all_submitted_at.map_or(String::new(), |t| format!("; last submission {:.2}s after start", (t - started).as_secs_f64()));
-            eprintln!("slurm: {} sbatch, {} squeue, {} sacct, {} scancel calls{submitted}", c.sbatch, c.squeue, c.sacct, c.scancel);
+            let submitted = executor.all_submitted_at.map_or(String::new(), |t| {
+                format!(
+                    "; last submission {:.2}s after start",
+                    (t - started).as_secs_f64()
+                )
+            });
+            eprintln!(
+                "slurm: {} sbatch, {} squeue, {} sacct, {} scancel calls{submitted}",
+                c.sbatch, c.squeue, c.sacct, c.scancel
+            );
             report
         }
     };
     progress.finish();
-    eprint!("{}", summary(&plan.name, &report, started.elapsed().as_secs_f64()));
+    eprint!(
+        "{}",
+        summary(&plan.name, &report, started.elapsed().as_secs_f64())
+    );
     Ok(if report.cancelled {
         130
     } else if report.ok() {
@@ -102,7 +146,14 @@ pub fn summary(name: &str, r: &RunReport, seconds: f64) -> String {
         "flow: {name}: {} computed, {} cached{}, {} failed, {} skipped in {seconds:.2}s\n",
         r.computed.len(),
         r.cached,
-        if r.reused > 0 { format!(", {} reused (computed meanwhile under the same key)", r.reused) } else { String::new() },
+        if r.reused > 0 {
+            format!(
+                ", {} reused (computed meanwhile under the same key)",
+                r.reused
+            )
+        } else {
+            String::new()
+        },
         r.failed.len(),
         r.skipped.len(),
     );
@@ -110,12 +161,24 @@ pub fn summary(name: &str, r: &RunReport, seconds: f64) -> String {
         out.push_str(&format!("  FAILED  {node}: {reason}\n"));
     }
     if !r.skipped.is_empty() {
-        let shown: Vec<String> = r.skipped.iter().take(10).map(|(n, c)| format!("{n} (needs {c})")).collect();
-        let more = if r.skipped.len() > 10 { format!(" and {} more", r.skipped.len() - 10) } else { String::new() };
+        let shown: Vec<String> = r
+            .skipped
+            .iter()
+            .take(10)
+            .map(|(n, c)| format!("{n} (needs {c})"))
+            .collect();
+        let more = if r.skipped.len() > 10 {
+            format!(" and {} more", r.skipped.len() - 10)
+        } else {
+            String::new()
+        };
         out.push_str(&format!("  skipped {}{more}\n", shown.join(", ")));
     }
     if r.cancelled {
-        out.push_str(&format!("  cancelled: {} nodes did not start; run again to continue\n", r.not_started));
+        out.push_str(&format!(
+            "  cancelled: {} nodes did not start; run again to continue\n",
+            r.not_started
+        ));
     }
     out
 }

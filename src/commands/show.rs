@@ -15,19 +15,31 @@ pub fn show(global: &Global, args: &ShowArgs) -> Result<i32, CliError> {
     println!("node      {}", m.node);
     println!("kind      {}", m.kind);
     println!("key       {}", m.key);
-    println!("computed  {:.1}s on {} (flow {})", m.seconds, m.host, m.flow_version);
+    println!(
+        "computed  {:.1}s on {} (flow {})",
+        m.seconds, m.host, m.flow_version
+    );
     println!("stored    {}", object.dir.display());
     println!("params    {}", m.params);
     let inputs: serde_json::Value = serde_json::from_str(m.inputs.get()).unwrap_or_default();
     if let Some(inputs) = inputs.as_array() {
         for input in inputs {
             let port = input["port"].as_str().unwrap_or("?");
-            let nodes: Vec<&str> = input["items"].as_array().into_iter().flatten().filter_map(|i| i["node"].as_str()).collect();
+            let nodes: Vec<&str> = input["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i["node"].as_str())
+                .collect();
             println!("input     {port} ← {}", nodes.join(", "));
         }
     }
     for (port, record) in &m.ports {
-        println!("\noutput `{port}`: {} bytes, content {}", record.bytes, record.content.short());
+        println!(
+            "\noutput `{port}`: {} bytes, content {}",
+            record.bytes,
+            record.content.short()
+        );
         let dir = object.port_dir(port);
         let ty = if dir.join("table.arrow").is_file() {
             ArtifactType::Table
@@ -60,10 +72,22 @@ pub fn show(global: &Global, args: &ShowArgs) -> Result<i32, CliError> {
 
 fn preview_table(batch: &arrow_array::RecordBatch, rows: usize) -> Result<String, CliError> {
     let schema = batch.schema();
-    let mut out = format!("  {} rows × {} columns\n", batch.num_rows(), batch.num_columns());
-    let names: Vec<String> = schema.fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect();
+    let mut out = format!(
+        "  {} rows × {} columns\n",
+        batch.num_rows(),
+        batch.num_columns()
+    );
+    let names: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| format!("{}: {}", f.name(), f.data_type()))
+        .collect();
     let shown = names.len().min(8);
-    out.push_str(&format!("  {}{}\n", names[..shown].join(" | "), if names.len() > shown { " | …" } else { "" }));
+    out.push_str(&format!(
+        "  {}{}\n",
+        names[..shown].join(" | "),
+        if names.len() > shown { " | …" } else { "" }
+    ));
     let head = batch.slice(0, rows.min(batch.num_rows()));
     let json = flow_tableio::batch_to_json_rows(&head)?;
     for row in json.as_array().into_iter().flatten() {

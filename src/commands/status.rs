@@ -18,17 +18,32 @@ pub fn status(global: &Global, args: &PipelineArgs) -> Result<i32, CliError> {
                 r.2 += 1;
                 r.3 += usize::from(s.cached);
             }
-            None => rows.push((node.stage.clone(), node.kind.clone(), 1, usize::from(s.cached))),
+            None => rows.push((
+                node.stage.clone(),
+                node.kind.clone(),
+                1,
+                usize::from(s.cached),
+            )),
         }
     }
     let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(5).max(5);
     let k = rows.iter().map(|r| r.1.len()).max().unwrap_or(4).max(4);
-    println!("{:<w$}  {:<k$}  {:>6}  {:>6}  {:>6}", "stage", "kind", "nodes", "cached", "to run");
+    println!(
+        "{:<w$}  {:<k$}  {:>6}  {:>6}  {:>6}",
+        "stage", "kind", "nodes", "cached", "to run"
+    );
     for (stage, kind, n, c) in &rows {
         println!("{stage:<w$}  {kind:<k$}  {n:>6}  {c:>6}  {:>6}", n - c);
     }
     let cached = statuses.iter().filter(|s| s.cached).count();
-    println!("{}: {} nodes, {} cached, {} to run (cache {})", plan.name, statuses.len(), cached, statuses.len() - cached, ws.store.root().display());
+    println!(
+        "{}: {} nodes, {} cached, {} to run (cache {})",
+        plan.name,
+        statuses.len(),
+        cached,
+        statuses.len() - cached,
+        ws.store.root().display()
+    );
     let keys: Vec<(String, flow_cache::Digest)> = statuses
         .iter()
         .filter(|s| !s.cached)

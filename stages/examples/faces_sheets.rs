@@ -15,9 +15,18 @@ fn main() {
     let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
     std::fs::create_dir_all(&docs).expect("docs/");
     let faces = draw_factors(64, &FACTOR_NAMES, "uniform", 0);
-    let set = ImageSet::new((0..64).map(|i| format!("face{i:04}")).collect(), 64, 64, render_all(&faces, 64, 2));
+    let set = ImageSet::new(
+        (0..64).map(|i| format!("face{i:04}")).collect(),
+        64,
+        64,
+        render_all(&faces, 64, 2),
+    );
     contact_sheet(&set, 64, 8, &docs.join("faces-contact-sheet.png")).expect("contact sheet");
     let (h, w, px) = traversal_sheet(&FACTOR_NAMES, 96, 2);
     write_png(&docs.join("faces-traversals.png"), &px, h, w).expect("traversals");
-    println!("wrote {} and {}", docs.join("faces-contact-sheet.png").display(), docs.join("faces-traversals.png").display());
+    println!(
+        "wrote {} and {}",
+        docs.join("faces-contact-sheet.png").display(),
+        docs.join("faces-traversals.png").display()
+    );
 }

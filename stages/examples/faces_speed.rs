@@ -34,12 +34,17 @@ fn main() {
         let px = render_all(&faces, 64, 2);
         assert_eq!(px.len(), n * 64 * 64);
     });
-    println!("render {n} faces at 64×64 (supersample 2, {threads} threads): {render:.3} s ({:.0} faces/s)", n as f64 / render);
+    println!(
+        "render {n} faces at 64×64 (supersample 2, {threads} threads): {render:.3} s ({:.0} faces/s)",
+        n as f64 / render
+    );
 
     let kind = SyntheticFaces;
     let mut params = Params::default();
     for spec in kind.params() {
-        params.0.insert(spec.name.to_string(), spec.default.expect("defaults"));
+        params
+            .0
+            .insert(spec.name.to_string(), spec.default.expect("defaults"));
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let stage = best(|| {

@@ -31,7 +31,9 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, UInt32Type};
-use arrow_array::{Array, ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray, UInt32Array};
+use arrow_array::{
+    Array, ArrayRef, FixedSizeListArray, Float32Array, RecordBatch, StringArray, UInt32Array,
+};
 use arrow_schema::{DataType, Field, Schema};
 use flow_engine::StageError;
 
@@ -52,14 +54,27 @@ pub fn image_schema(height: usize, width: usize) -> Schema {
         Field::new("image_id", DataType::Utf8, false),
         Field::new("height", DataType::UInt32, false),
         Field::new("width", DataType::UInt32, false),
-        Field::new("pixels", DataType::FixedSizeList(item, (height * width) as i32), false),
+        Field::new(
+            "pixels",
+            DataType::FixedSizeList(item, (height * width) as i32),
+            false,
+        ),
     ])
 }
 
 impl ImageSet {
     pub fn new(ids: Vec<String>, height: usize, width: usize, pixels: Vec<f32>) -> ImageSet {
-        assert_eq!(ids.len() * height * width, pixels.len(), "ImageSet: pixel count");
-        ImageSet { ids, height, width, pixels }
+        assert_eq!(
+            ids.len() * height * width,
+            pixels.len(),
+            "ImageSet: pixel count"
+        );
+        ImageSet {
+            ids,
+            height,
+            width,
+            pixels,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -103,7 +118,12 @@ impl ImageSet {
                 row.reverse();
             }
         }
-        ImageSet { ids: self.ids.clone(), height: h, width: w, pixels }
+        ImageSet {
+            ids: self.ids.clone(),
+            height: h,
+            width: w,
+            pixels,
+        }
     }
 
     /// The image table (see the module doc).
@@ -129,31 +149,51 @@ impl ImageSet {
     /// error names the port and the row or id.
     pub fn from_table(batch: &RecordBatch, port: &str) -> Result<ImageSet, StageError> {
         let bad = |m: String| StageError::input(port, m);
-        let need = |name: &str| batch.column_by_name(name).ok_or_else(|| {
+        let need = |name: &str| {
+            batch.column_by_name(name).ok_or_else(|| {
             bad(format!(
                 "is not an image table: it has no column `{name}` (an image table has columns image_id, height, width, pixels; found {})",
                 column_names(batch)
             ))
-        });
+        })
+        };
         let ids = need("image_id")?;
-        let ids = ids
-            .as_string_opt::<i32>()
-            .ok_or_else(|| bad(format!("column `image_id` must be text (Utf8), found {}", ids.data_type())))?;
+        let ids = ids.as_string_opt::<i32>().ok_or_else(|| {
+            bad(format!(
+                "column `image_id` must be text (Utf8), found {}",
+                ids.data_type()
+            ))
+        })?;
         let height = need("height")?;
-        let height = height
-            .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| bad(format!("column `height` must be UInt32, found {}", height.data_type())))?;
+        let height = height.as_primitive_opt::<UInt32Type>().ok_or_else(|| {
+            bad(format!(
+                "column `height` must be UInt32, found {}",
+                height.data_type()
+            ))
+        })?;
         let width = need("width")?;
-        let width = width
-            .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| bad(format!("column `width` must be UInt32, found {}", width.data_type())))?;
+        let width = width.as_primitive_opt::<UInt32Type>().ok_or_else(|| {
+            bad(format!(
+                "column `width` must be UInt32, found {}",
+                width.data_type()
+            ))
+        })?;
         let pixels = need("pixels")?;
         let list = pixels.as_fixed_size_list_opt().ok_or_else(|| {
-            bad(format!("column `pixels` must be a fixed-size list of Float32, found {}", pixels.data_type()))
+            bad(format!(
+                "column `pixels` must be a fixed-size list of Float32, found {}",
+                pixels.data_type()
+            ))
         })?;
-        let values = list.values().as_primitive_opt::<Float32Type>().ok_or_else(|| {
-            bad(format!("column `pixels` must hold Float32 values, found {}", list.values().data_type()))
-        })?;
+        let values = list
+            .values()
+            .as_primitive_opt::<Float32Type>()
+            .ok_or_else(|| {
+                bad(format!(
+                    "column `pixels` must hold Float32 values, found {}",
+                    list.values().data_type()
+                ))
+            })?;
         let n = batch.num_rows();
         if n == 0 {
             return Err(bad("has no images".into()));
@@ -168,10 +208,14 @@ impl ImageSet {
             }
             let id = ids.value(row);
             if let Some(first) = seen.insert(id.to_string(), row) {
-                return Err(bad(format!("image id `{id}` appears twice (rows {first} and {row})")));
+                return Err(bad(format!(
+                    "image id `{id}` appears twice (rows {first} and {row})"
+                )));
             }
             if height.is_null(row) || width.is_null(row) || list.is_null(row) {
-                return Err(bad(format!("image `{id}` (row {row}) has a null size or pixels")));
+                return Err(bad(format!(
+                    "image `{id}` (row {row}) has a null size or pixels"
+                )));
             }
             let (hr, wr) = (height.value(row) as usize, width.value(row) as usize);
             if (hr, wr) != (h, w) {
@@ -203,7 +247,12 @@ impl ImageSet {
                 )));
             }
         }
-        Ok(ImageSet { ids: out_ids, height: h, width: w, pixels: raw.to_vec() })
+        Ok(ImageSet {
+            ids: out_ids,
+            height: h,
+            width: w,
+            pixels: raw.to_vec(),
+        })
     }
 
     /// Reads an `N × H × W` NPY array (any numeric dtype) as images with the given ids (or
@@ -220,7 +269,11 @@ impl ImageSet {
         let (n, h, w) = (shape[0], shape[1], shape[2]);
         let ids = match ids {
             Some(ids) if ids.len() != n => {
-                return Err(format!("{}: {n} images but {} ids", path.display(), ids.len()));
+                return Err(format!(
+                    "{}: {n} images but {} ids",
+                    path.display(),
+                    ids.len()
+                ));
             }
             Some(ids) => ids,
             None => {
@@ -241,18 +294,39 @@ impl ImageSet {
             }
             pixels.push(v as f32);
         }
-        Ok(ImageSet { ids, height: h, width: w, pixels })
+        Ok(ImageSet {
+            ids,
+            height: h,
+            width: w,
+            pixels,
+        })
     }
 }
 
 fn column_names(batch: &RecordBatch) -> String {
-    let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
-    if names.is_empty() { "no columns".into() } else { names.join(", ") }
+    let names: Vec<String> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    if names.is_empty() {
+        "no columns".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// The image shifted by (`dx`, `dy`) pixels (right, down), uncovered pixels set to `fill`
 /// (the classifier's 5 × 5-pixel translations use the white background, 1.0).
-pub fn translate(image: &[f32], height: usize, width: usize, dx: i32, dy: i32, fill: f32) -> Vec<f32> {
+pub fn translate(
+    image: &[f32],
+    height: usize,
+    width: usize,
+    dx: i32,
+    dy: i32,
+    fill: f32,
+) -> Vec<f32> {
     let mut out = vec![fill; height * width];
     for r in 0..height as i32 {
         let sr = r - dy;
@@ -272,10 +346,18 @@ pub fn translate(image: &[f32], height: usize, width: usize, dx: i32, dy: i32, f
 /// Encodes a grayscale image (values in [0, 1], clamped) as an 8-bit PNG.
 pub fn png_bytes(pixels: &[f32], height: usize, width: usize) -> Result<Vec<u8>, String> {
     use image::ImageEncoder;
-    let bytes: Vec<u8> = pixels.iter().map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect();
+    let bytes: Vec<u8> = pixels
+        .iter()
+        .map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+        .collect();
     let mut out = Vec::new();
     image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(&bytes, width as u32, height as u32, image::ExtendedColorType::L8)
+        .write_image(
+            &bytes,
+            width as u32,
+            height as u32,
+            image::ExtendedColorType::L8,
+        )
         .map_err(|e| format!("encoding PNG: {e}"))?;
     Ok(out)
 }
@@ -288,7 +370,14 @@ pub fn write_png(path: &Path, pixels: &[f32], height: usize, width: usize) -> Re
 
 /// A grid of equally sized tiles (`tiles[i]` is `h × w`), `cols` per row, separated by `gap`
 /// pixels of `gap_value`, as one image (height, width, pixels).
-pub fn grid(tiles: &[&[f32]], h: usize, w: usize, cols: usize, gap: usize, gap_value: f32) -> (usize, usize, Vec<f32>) {
+pub fn grid(
+    tiles: &[&[f32]],
+    h: usize,
+    w: usize,
+    cols: usize,
+    gap: usize,
+    gap_value: f32,
+) -> (usize, usize, Vec<f32>) {
     let cols = cols.max(1).min(tiles.len().max(1));
     let rows = tiles.len().div_ceil(cols).max(1);
     let (gh, gw) = (rows * h + (rows + 1) * gap, cols * w + (cols + 1) * gap);
@@ -296,7 +385,8 @@ pub fn grid(tiles: &[&[f32]], h: usize, w: usize, cols: usize, gap: usize, gap_v
     for (t, tile) in tiles.iter().enumerate() {
         let (r0, c0) = (gap + (t / cols) * (h + gap), gap + (t % cols) * (w + gap));
         for r in 0..h {
-            out[(r0 + r) * gw + c0..(r0 + r) * gw + c0 + w].copy_from_slice(&tile[r * w..(r + 1) * w]);
+            out[(r0 + r) * gw + c0..(r0 + r) * gw + c0 + w]
+                .copy_from_slice(&tile[r * w..(r + 1) * w]);
         }
     }
     (gh, gw, out)
@@ -315,7 +405,12 @@ mod tests {
     use super::*;
 
     fn small() -> ImageSet {
-        ImageSet::new(vec!["a".into(), "b".into()], 2, 3, vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5])
+        ImageSet::new(
+            vec!["a".into(), "b".into()],
+            2,
+            3,
+            vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5],
+        )
     }
 
     #[test]
@@ -338,14 +433,23 @@ mod tests {
     fn bad_tables_are_named() {
         let mut set = small();
         set.ids[1] = "a".into();
-        let e = ImageSet::from_table(&set.to_table().unwrap(), "images").unwrap_err().to_string();
+        let e = ImageSet::from_table(&set.to_table().unwrap(), "images")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`a` appears twice (rows 0 and 1)"), "{e}");
         let mut set = small();
         set.pixels[7] = f32::NAN;
-        let e = ImageSet::from_table(&set.to_table().unwrap(), "images").unwrap_err().to_string();
-        assert!(e.contains("image `b` (row 1) has pixel value NaN at (row 0, column 1)"), "{e}");
+        let e = ImageSet::from_table(&set.to_table().unwrap(), "images")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("image `b` (row 1) has pixel value NaN at (row 0, column 1)"),
+            "{e}"
+        );
         let other = crate::table::f64_table(&[("value", vec![1.0])]).unwrap();
-        let e = ImageSet::from_table(&other, "images").unwrap_err().to_string();
+        let e = ImageSet::from_table(&other, "images")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no column `image_id`"), "{e}");
     }
 }

@@ -31,5 +31,15 @@ pub fn catalog() -> Catalog {
     c.register(world::image_folder::ImageFolder);
     c.register(world::import_image_data::ImportImageData);
     c.register(analysis::lasso_ve::LassoVe);
+    c.register(analysis::ve_filter::VeFilter);
+    c.register(analysis::alignment::Alignment);
+    c.register(analysis::udr::Udr);
+    c.register(analysis::udr_select::UdrSelect);
+    c.register(analysis::mixture::Mixture);
+    c.register(analysis::neuron_subsets::NeuronSubsets);
+    c.register(analysis::corr_ratio::CorrRatio);
+    c.register(analysis::decode::Decode);
+    c.register(analysis::welch::WelchTest);
+    c.register(analysis::stats::Stats);
     c
 }

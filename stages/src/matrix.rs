@@ -48,10 +48,14 @@ impl Labeled {
     }
 
     /// This matrix with its rows reordered/selected by `rows` (ids follow).
+    #[inline(always)]
     pub fn take_rows(&self, rows: &[usize]) -> Labeled {
         Labeled {
             data: take_rows(&self.data, rows),
-            ids: self.ids.as_ref().map(|ids| rows.iter().map(|&r| ids[r].clone()).collect()),
+            ids: self
+                .ids
+                .as_ref()
+                .map(|ids| rows.iter().map(|&r| ids[r].clone()).collect()),
             columns: self.columns.clone(),
         }
     }
@@ -59,37 +63,74 @@ impl Labeled {
 
 /// The rows `rows` of `m`, in that order.
 pub fn take_rows(m: &Mat<f64>, rows: &[usize]) -> Mat<f64> {
-    Mat::from_fn(rows.len(), m.ncols(), |i, j| m[(rows[i], j)])
+    let mut out = Mat::<f64>::zeros(rows.len(), m.ncols());
+    for j in 0..m.ncols() {
+        let src = m.col_as_slice(j);
+        for (d, &r) in out.col_as_slice_mut(j).iter_mut().zip(rows) {
+            *d = src[r];
+        }
+    }
+    out
 }
 
 /// The columns `cols` of `m`, in that order.
+#[inline(always)]
 pub fn take_cols(m: &Mat<f64>, cols: &[usize]) -> Mat<f64> {
-    Mat::from_fn(m.nrows(), cols.len(), |i, j| m[(i, cols[j])])
+    let mut out = Mat::<f64>::zeros(m.nrows(), cols.len());
+    for (k, &j) in cols.iter().enumerate() {
+        out.col_as_slice_mut(k).copy_from_slice(m.col_as_slice(j));
+    }
+    out
 }
 
 /// The image ids of a table, if it has an `image_id` column (integers are written in decimal).
 /// Duplicate or null ids are errors.
 pub fn image_ids(batch: &RecordBatch, port: &str) -> Result<Option<Vec<String>>, StageError> {
-    let Some(col) = batch.column_by_name(IMAGE_ID) else { return Ok(None) };
+    let Some(col) = batch.column_by_name(IMAGE_ID) else {
+        return Ok(None);
+    };
     let ids: Vec<String> = match col.data_type() {
-        DataType::Utf8 => col.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect::<Option<_>>(),
-        DataType::LargeUtf8 => col.as_string::<i64>().iter().map(|v| v.map(str::to_string)).collect::<Option<_>>(),
-        DataType::Utf8View => col.as_string_view().iter().map(|v| v.map(str::to_string)).collect::<Option<_>>(),
+        DataType::Utf8 => col
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect::<Option<_>>(),
+        DataType::LargeUtf8 => col
+            .as_string::<i64>()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect::<Option<_>>(),
+        DataType::Utf8View => col
+            .as_string_view()
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect::<Option<_>>(),
         _ => match integer_values(col) {
-            Some(values) => values.into_iter().map(|v| v.map(|v| v.to_string())).collect::<Option<_>>(),
+            Some(values) => values
+                .into_iter()
+                .map(|v| v.map(|v| v.to_string()))
+                .collect::<Option<_>>(),
             None => {
                 return Err(StageError::input(
                     port,
-                    format!("column `{IMAGE_ID}` must hold strings or integers, not {}", col.data_type()),
+                    format!(
+                        "column `{IMAGE_ID}` must hold strings or integers, not {}",
+                        col.data_type()
+                    ),
                 ));
             }
         },
     }
-    .ok_or_else(|| StageError::input(port, format!("column `{IMAGE_ID}` has a missing (null) id")))?;
+    .ok_or_else(|| {
+        StageError::input(port, format!("column `{IMAGE_ID}` has a missing (null) id"))
+    })?;
     let mut seen = HashMap::with_capacity(ids.len());
     for (row, id) in ids.iter().enumerate() {
         if let Some(first) = seen.insert(id.as_str(), row) {
-            return Err(StageError::input(port, format!("image `{id}` appears twice (rows {first} and {row})")));
+            return Err(StageError::input(
+                port,
+                format!("image `{id}` appears twice (rows {first} and {row})"),
+            ));
         }
     }
     Ok(Some(ids))
@@ -99,7 +140,10 @@ pub fn image_ids(batch: &RecordBatch, port: &str) -> Result<Option<Vec<String>>,
 fn integer_values(col: &ArrayRef) -> Option<Vec<Option<i64>>> {
     macro_rules! ints {
         ($t:ty) => {
-            col.as_primitive::<$t>().iter().map(|v| v.map(|v| v as i64)).collect()
+            col.as_primitive::<$t>()
+                .iter()
+                .map(|v| v.map(|v| v as i64))
+                .collect()
         };
     }
     Some(match col.data_type() {
@@ -123,9 +167,21 @@ fn f64_values(col: &ArrayRef) -> Result<Vec<Option<f64>>, ()> {
     }
     Ok(match col.data_type() {
         DataType::Float64 => col.as_primitive::<Float64Type>().iter().collect(),
-        DataType::Float32 => col.as_primitive::<Float32Type>().iter().map(|v| v.map(f64::from)).collect(),
-        DataType::Float16 => col.as_primitive::<Float16Type>().iter().map(|v| v.map(|v| v.to_f64())).collect(),
-        DataType::Boolean => col.as_boolean().iter().map(|v| v.map(|b| if b { 1.0 } else { 0.0 })).collect(),
+        DataType::Float32 => col
+            .as_primitive::<Float32Type>()
+            .iter()
+            .map(|v| v.map(f64::from))
+            .collect(),
+        DataType::Float16 => col
+            .as_primitive::<Float16Type>()
+            .iter()
+            .map(|v| v.map(|v| v.to_f64()))
+            .collect(),
+        DataType::Boolean => col
+            .as_boolean()
+            .iter()
+            .map(|v| v.map(|b| if b { 1.0 } else { 0.0 }))
+            .collect(),
         _ => return Err(()),
     })
 }
@@ -139,7 +195,11 @@ fn row_name(ids: Option<&[String]>, row: usize) -> String {
 }
 
 /// The data columns of a table (all but `image_id`), checked: numeric, no nulls, finite.
-fn data_columns(batch: &RecordBatch, port: &str, ids: Option<&[String]>) -> Result<(Vec<String>, Vec<Vec<f64>>), StageError> {
+fn data_columns(
+    batch: &RecordBatch,
+    port: &str,
+    ids: Option<&[String]>,
+) -> Result<(Vec<String>, Vec<Vec<f64>>), StageError> {
     let schema = batch.schema();
     let mut names = Vec::new();
     let mut columns = Vec::new();
@@ -147,17 +207,58 @@ fn data_columns(batch: &RecordBatch, port: &str, ids: Option<&[String]>) -> Resu
         if field.name() == IMAGE_ID {
             continue;
         }
+        // Fast path: a float64 column without nulls.
+        if let Some(f) = col.as_primitive_opt::<Float64Type>()
+            && f.null_count() == 0
+        {
+            let v = f.values();
+            if let Some(row) = v.iter().position(|x| !x.is_finite()) {
+                return Err(StageError::input(
+                    port,
+                    format!(
+                        "column `{}` has {} at {}",
+                        field.name(),
+                        v[row],
+                        row_name(ids, row)
+                    ),
+                ));
+            }
+            names.push(field.name().clone());
+            columns.push(v.to_vec());
+            continue;
+        }
         let values = f64_values(col).map_err(|_| {
-            StageError::input(port, format!("column `{}` is not numeric ({})", field.name(), col.data_type()))
+            StageError::input(
+                port,
+                format!(
+                    "column `{}` is not numeric ({})",
+                    field.name(),
+                    col.data_type()
+                ),
+            )
         })?;
         let mut out = Vec::with_capacity(values.len());
         for (row, v) in values.into_iter().enumerate() {
             match v {
                 None => {
-                    return Err(StageError::input(port, format!("column `{}` has a missing value at {}", field.name(), row_name(ids, row))));
+                    return Err(StageError::input(
+                        port,
+                        format!(
+                            "column `{}` has a missing value at {}",
+                            field.name(),
+                            row_name(ids, row)
+                        ),
+                    ));
                 }
                 Some(x) if !x.is_finite() => {
-                    return Err(StageError::input(port, format!("column `{}` has {x} at {}", field.name(), row_name(ids, row))));
+                    return Err(StageError::input(
+                        port,
+                        format!(
+                            "column `{}` has {x} at {}",
+                            field.name(),
+                            row_name(ids, row)
+                        ),
+                    ));
                 }
                 Some(x) => out.push(x),
             }
@@ -173,17 +274,27 @@ pub fn read_matrix(batch: &RecordBatch, port: &str) -> Result<Labeled, StageErro
     let ids = image_ids(batch, port)?;
     let (columns, values) = data_columns(batch, port, ids.as_deref())?;
     if columns.is_empty() {
-        return Err(StageError::input(port, "has no data columns (besides `image_id`)"));
+        return Err(StageError::input(
+            port,
+            "has no data columns (besides `image_id`)",
+        ));
     }
     if batch.num_rows() == 0 {
         return Err(StageError::input(port, "has no rows"));
     }
-    let data = Mat::from_fn(batch.num_rows(), columns.len(), |i, j| values[j][i]);
+    let mut data = Mat::<f64>::zeros(batch.num_rows(), columns.len());
+    for (j, v) in values.iter().enumerate() {
+        data.col_as_slice_mut(j).copy_from_slice(v);
+    }
     Ok(Labeled { data, ids, columns })
 }
 
 /// A vector: the only data column of a table, or its column `prefer` if it has one.
-pub fn read_vector(batch: &RecordBatch, port: &str, prefer: Option<&str>) -> Result<(Vec<f64>, Option<Vec<String>>), StageError> {
+pub fn read_vector(
+    batch: &RecordBatch,
+    port: &str,
+    prefer: Option<&str>,
+) -> Result<(Vec<f64>, Option<Vec<String>>), StageError> {
     let ids = image_ids(batch, port)?;
     let (names, mut values) = data_columns(batch, port, ids.as_deref())?;
     if let Some(name) = prefer
@@ -193,10 +304,19 @@ pub fn read_vector(batch: &RecordBatch, port: &str, prefer: Option<&str>) -> Res
     }
     match values.len() {
         1 => Ok((values.pop().unwrap_or_default(), ids)),
-        0 => Err(StageError::input(port, "has no data column (a vector needs one column)")),
+        0 => Err(StageError::input(
+            port,
+            "has no data column (a vector needs one column)",
+        )),
         n => Err(StageError::input(
             port,
-            format!("has {n} columns ({}); a vector needs one column{}", names.join(", "), prefer.map(|p| format!(" or one named `{p}`")).unwrap_or_default()),
+            format!(
+                "has {n} columns ({}); a vector needs one column{}",
+                names.join(", "),
+                prefer
+                    .map(|p| format!(" or one named `{p}`"))
+                    .unwrap_or_default()
+            ),
         )),
     }
 }
@@ -213,11 +333,18 @@ pub fn align_rows(
 ) -> Result<Vec<usize>, StageError> {
     match (anchor_ids, other_ids) {
         (Some(a), Some(o)) => {
-            let index: HashMap<&str, usize> = o.iter().enumerate().map(|(r, id)| (id.as_str(), r)).collect();
+            let index: HashMap<&str, usize> = o
+                .iter()
+                .enumerate()
+                .map(|(r, id)| (id.as_str(), r))
+                .collect();
             a.iter()
                 .map(|id| {
                     index.get(id.as_str()).copied().ok_or_else(|| {
-                        StageError::input(other_port, format!("has no row for image `{id}` (which `{anchor_port}` has)"))
+                        StageError::input(
+                            other_port,
+                            format!("has no row for image `{id}` (which `{anchor_port}` has)"),
+                        )
                     })
                 })
                 .collect()
@@ -237,16 +364,40 @@ pub fn align_rows(
 }
 
 /// `other` with its rows matched to the anchor's (see [`align_rows`]).
-pub fn align_to(anchor_port: &str, anchor: &Labeled, other_port: &str, other: &Labeled) -> Result<Labeled, StageError> {
-    let rows = align_rows(anchor_port, anchor.ids.as_deref(), anchor.nrows(), other_port, other.ids.as_deref(), other.nrows())?;
+pub fn align_to(
+    anchor_port: &str,
+    anchor: &Labeled,
+    other_port: &str,
+    other: &Labeled,
+) -> Result<Labeled, StageError> {
+    let rows = align_rows(
+        anchor_port,
+        anchor.ids.as_deref(),
+        anchor.nrows(),
+        other_port,
+        other.ids.as_deref(),
+        other.nrows(),
+    )?;
     Ok(other.take_rows(&rows))
 }
 
 /// The rows of a split table matched to the anchor's images (by `image_id` when both have ids,
 /// else by position).
-pub fn split_rows(split: &RecordBatch, port: &str, anchor_port: &str, anchor: &Labeled) -> Result<Vec<usize>, StageError> {
+pub fn split_rows(
+    split: &RecordBatch,
+    port: &str,
+    anchor_port: &str,
+    anchor: &Labeled,
+) -> Result<Vec<usize>, StageError> {
     let ids = image_ids(split, port)?;
-    align_rows(anchor_port, anchor.ids.as_deref(), anchor.nrows(), port, ids.as_deref(), split.num_rows())
+    align_rows(
+        anchor_port,
+        anchor.ids.as_deref(),
+        anchor.nrows(),
+        port,
+        ids.as_deref(),
+        split.num_rows(),
+    )
 }
 
 /// `values` at `rows`, in that order.
@@ -255,35 +406,73 @@ pub fn pick<T: Clone>(values: &[T], rows: &[usize]) -> Vec<T> {
 }
 
 /// A boolean column: booleans, or integers/floats that are 0 or 1. `Ok(None)` if absent.
-pub fn bool_column(batch: &RecordBatch, name: &str, port: &str) -> Result<Option<Vec<bool>>, StageError> {
-    let Some(col) = batch.column_by_name(name) else { return Ok(None) };
-    let values = f64_values(col)
-        .map_err(|_| StageError::input(port, format!("column `{name}` must be boolean (or 0/1), not {}", col.data_type())))?;
+pub fn bool_column(
+    batch: &RecordBatch,
+    name: &str,
+    port: &str,
+) -> Result<Option<Vec<bool>>, StageError> {
+    let Some(col) = batch.column_by_name(name) else {
+        return Ok(None);
+    };
+    let values = f64_values(col).map_err(|_| {
+        StageError::input(
+            port,
+            format!(
+                "column `{name}` must be boolean (or 0/1), not {}",
+                col.data_type()
+            ),
+        )
+    })?;
     values
         .into_iter()
         .enumerate()
         .map(|(row, v)| match v {
-            Some(x) if x == 0.0 => Ok(false),
-            Some(x) if x == 1.0 => Ok(true),
-            Some(x) => Err(StageError::input(port, format!("column `{name}` must be boolean (or 0/1), has {x} at row {row}"))),
-            None => Err(StageError::input(port, format!("column `{name}` has a missing value at row {row}"))),
+            Some(0.0) => Ok(false),
+            Some(1.0) => Ok(true),
+            Some(x) => Err(StageError::input(
+                port,
+                format!("column `{name}` must be boolean (or 0/1), has {x} at row {row}"),
+            )),
+            None => Err(StageError::input(
+                port,
+                format!("column `{name}` has a missing value at row {row}"),
+            )),
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
 
 /// An integer column (floats must be whole numbers). `Ok(None)` if absent.
-pub fn int_column(batch: &RecordBatch, name: &str, port: &str) -> Result<Option<Vec<i64>>, StageError> {
-    let Some(col) = batch.column_by_name(name) else { return Ok(None) };
-    let values = f64_values(col)
-        .map_err(|_| StageError::input(port, format!("column `{name}` must hold integers, not {}", col.data_type())))?;
+pub fn int_column(
+    batch: &RecordBatch,
+    name: &str,
+    port: &str,
+) -> Result<Option<Vec<i64>>, StageError> {
+    let Some(col) = batch.column_by_name(name) else {
+        return Ok(None);
+    };
+    let values = f64_values(col).map_err(|_| {
+        StageError::input(
+            port,
+            format!(
+                "column `{name}` must hold integers, not {}",
+                col.data_type()
+            ),
+        )
+    })?;
     values
         .into_iter()
         .enumerate()
         .map(|(row, v)| match v {
             Some(x) if x.fract() == 0.0 && x.is_finite() => Ok(x as i64),
-            Some(x) => Err(StageError::input(port, format!("column `{name}` must hold integers, has {x} at row {row}"))),
-            None => Err(StageError::input(port, format!("column `{name}` has a missing value at row {row}"))),
+            Some(x) => Err(StageError::input(
+                port,
+                format!("column `{name}` must hold integers, has {x} at row {row}"),
+            )),
+            None => Err(StageError::input(
+                port,
+                format!("column `{name}` has a missing value at row {row}"),
+            )),
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
@@ -295,39 +484,72 @@ pub fn read_mask(batch: &RecordBatch, port: &str, n_units: usize) -> Result<Vec<
     let mask = match bool_column(batch, "informative", port)? {
         Some(m) => m,
         None => {
-            let names: Vec<String> =
-                batch.schema().fields().iter().map(|f| f.name().clone()).filter(|n| n != IMAGE_ID).collect();
+            let names: Vec<String> = batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .filter(|n| n != IMAGE_ID)
+                .collect();
             if names.len() != 1 {
-                return Err(StageError::input(port, format!("needs one boolean column (or one named `informative`), has {}", names.len())));
+                return Err(StageError::input(
+                    port,
+                    format!(
+                        "needs one boolean column (or one named `informative`), has {}",
+                        names.len()
+                    ),
+                ));
             }
             bool_column(batch, &names[0], port)?.unwrap_or_default()
         }
     };
     if mask.len() != n_units {
-        return Err(StageError::input(port, format!("has {} entries but there are {n_units} units", mask.len())));
+        return Err(StageError::input(
+            port,
+            format!("has {} entries but there are {n_units} units", mask.len()),
+        ));
     }
     Ok(mask)
 }
 
 // ---- statistics on columns ----
 
-/// Mean and population std (ddof 0) of column `j` of `m` over `rows` (all rows if `None`).
+/// Mean and population std (ddof 0) of column `j` of `m` over `rows` (all rows if `None`);
+/// two passes.
+#[inline(always)]
 pub fn column_moments(m: &Mat<f64>, j: usize, rows: Option<&[usize]>) -> (f64, f64) {
-    let col = m.col(j);
-    let (n, mean) = match rows {
-        Some(r) => (r.len() as f64, r.iter().map(|&i| col[i]).sum::<f64>() / r.len() as f64),
-        None => (m.nrows() as f64, col.iter().sum::<f64>() / m.nrows() as f64),
-    };
-    let ss = match rows {
-        Some(r) => r.iter().map(|&i| (col[i] - mean).powi(2)).sum::<f64>(),
-        None => col.iter().map(|&x| (x - mean).powi(2)).sum::<f64>(),
-    };
-    (mean, (ss / n).sqrt())
+    let col = m.col_as_slice(j);
+    match rows {
+        Some(r) => {
+            let n = r.len() as f64;
+            let mean = r.iter().map(|&i| col[i]).sum::<f64>() / n;
+            (
+                mean,
+                (r.iter().map(|&i| (col[i] - mean).powi(2)).sum::<f64>() / n).sqrt(),
+            )
+        }
+        None => {
+            let n = col.len() as f64;
+            let mean = col.iter().sum::<f64>() / n;
+            (
+                mean,
+                (col.iter().map(|&x| (x - mean).powi(2)).sum::<f64>() / n).sqrt(),
+            )
+        }
+    }
+}
+
+/// Means and population stds of every column over `rows` (all rows if `None`).
+#[inline(always)]
+pub fn column_stats(m: &Mat<f64>, rows: Option<&[usize]>) -> (Vec<f64>, Vec<f64>) {
+    (0..m.ncols()).map(|j| column_moments(m, j, rows)).unzip()
 }
 
 /// Population variance (ddof 0) of every column over all rows.
 pub fn column_variances(m: &Mat<f64>) -> Vec<f64> {
-    (0..m.ncols()).map(|j| column_moments(m, j, None).1.powi(2)).collect()
+    (0..m.ncols())
+        .map(|j| column_moments(m, j, None).1.powi(2))
+        .collect()
 }
 
 /// Z-scores every column of `m` in place with the mean and population std over `rows` (all if
@@ -337,7 +559,7 @@ pub fn zscore_columns(m: &mut Mat<f64>, rows: Option<&[usize]>, keep: Option<&[b
     for j in 0..m.ncols() {
         let (mean, std) = column_moments(m, j, rows);
         let used = keep.is_none_or(|k| k[j]) && std > 0.0;
-        for x in m.col_mut(j).iter_mut() {
+        for x in m.col_as_slice_mut(j) {
             *x = if used { (*x - mean) / std } else { 0.0 };
         }
         stds.push(std);
@@ -345,19 +567,65 @@ pub fn zscore_columns(m: &mut Mat<f64>, rows: Option<&[usize]>, keep: Option<&[b
     stds
 }
 
+/// The rows `rows` of `m`, each column z-scored with the given means and stds.
+#[inline(always)]
+pub fn zscored_rows(m: &Mat<f64>, rows: &[usize], means: &[f64], stds: &[f64]) -> Mat<f64> {
+    let mut out = Mat::<f64>::zeros(rows.len(), m.ncols());
+    for j in 0..m.ncols() {
+        let (src, mu, sd) = (m.col_as_slice(j), means[j], stds[j]);
+        for (d, &r) in out.col_as_slice_mut(j).iter_mut().zip(rows) {
+            *d = (src[r] - mu) / sd;
+        }
+    }
+    out
+}
+
+/// Rejects the first column whose std (from [`column_stats`]) is zero, naming it as `what`.
+pub fn reject_zero_stds(
+    m: &Labeled,
+    stds: &[f64],
+    port: &str,
+    what: &str,
+    over: &str,
+) -> Result<(), StageError> {
+    match stds.iter().position(|&s| s <= 0.0 || !s.is_finite()) {
+        Some(j) => Err(StageError::input(
+            port,
+            format!("{what} {} has zero variance{over}", column_label(m, j)),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The name of a column for messages: `"name"` if the table named it, else its index.
 pub fn column_label(m: &Labeled, j: usize) -> String {
     let name = &m.columns[j];
-    if name == &j.to_string() { format!("{j}") } else { format!("{j} (`{name}`)") }
+    if name == &j.to_string() {
+        format!("{j}")
+    } else {
+        format!("{j} (`{name}`)")
+    }
 }
 
 /// Rejects a zero-variance column of `m` (over `rows`, or all rows), naming it as `what`.
-pub fn reject_constant_columns(m: &Labeled, rows: Option<&[usize]>, port: &str, what: &str) -> Result<(), StageError> {
+pub fn reject_constant_columns(
+    m: &Labeled,
+    rows: Option<&[usize]>,
+    port: &str,
+    what: &str,
+) -> Result<(), StageError> {
     for j in 0..m.ncols() {
         let (_, std) = column_moments(&m.data, j, rows);
         if std <= 0.0 || !std.is_finite() {
-            let over = if rows.is_some() { " over the images used for standardising" } else { "" };
-            return Err(StageError::input(port, format!("{what} {} has zero variance{over}", column_label(m, j))));
+            let over = if rows.is_some() {
+                " over the images used for standardising"
+            } else {
+                ""
+            };
+            return Err(StageError::input(
+                port,
+                format!("{what} {} has zero variance{over}", column_label(m, j)),
+            ));
         }
     }
     Ok(())
@@ -382,7 +650,11 @@ pub fn opt_nums(xs: &[Option<f64>]) -> Value {
 
 /// A matrix as a list of rows.
 pub fn mat_rows(m: &Mat<f64>) -> Value {
-    Value::Array((0..m.nrows()).map(|i| Value::Array((0..m.ncols()).map(|j| num(m[(i, j)])).collect())).collect())
+    Value::Array(
+        (0..m.nrows())
+            .map(|i| Value::Array((0..m.ncols()).map(|j| num(m[(i, j)])).collect()))
+            .collect(),
+    )
 }
 
 /// Nested rows of numbers.
@@ -402,40 +674,59 @@ pub fn bools(xs: &[bool]) -> Value {
 
 /// A field of a JSON object, or an input error naming it.
 pub fn field<'a>(value: &'a Value, name: &str, port: &str) -> Result<&'a Value, StageError> {
-    value.get(name).ok_or_else(|| StageError::input(port, format!("has no field `{name}`")))
+    value
+        .get(name)
+        .ok_or_else(|| StageError::input(port, format!("has no field `{name}`")))
 }
 
 /// A JSON number (null → NaN).
 pub fn json_f64(value: &Value, what: &str, port: &str) -> Result<f64, StageError> {
     match value {
         Value::Null => Ok(f64::NAN),
-        Value::Number(n) => n.as_f64().ok_or_else(|| StageError::input(port, format!("`{what}` is not a number"))),
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| StageError::input(port, format!("`{what}` is not a number"))),
         _ => Err(StageError::input(port, format!("`{what}` is not a number"))),
     }
 }
 
 /// A JSON list of numbers (null → NaN).
 pub fn json_vec(value: &Value, what: &str, port: &str) -> Result<Vec<f64>, StageError> {
-    let items = value.as_array().ok_or_else(|| StageError::input(port, format!("`{what}` is not a list")))?;
+    let items = value
+        .as_array()
+        .ok_or_else(|| StageError::input(port, format!("`{what}` is not a list")))?;
     items.iter().map(|v| json_f64(v, what, port)).collect()
 }
 
 /// A JSON list of booleans.
 pub fn json_bools(value: &Value, what: &str, port: &str) -> Result<Vec<bool>, StageError> {
-    let items = value.as_array().ok_or_else(|| StageError::input(port, format!("`{what}` is not a list")))?;
+    let items = value
+        .as_array()
+        .ok_or_else(|| StageError::input(port, format!("`{what}` is not a list")))?;
     items
         .iter()
-        .map(|v| v.as_bool().ok_or_else(|| StageError::input(port, format!("`{what}` holds a non-boolean"))))
+        .map(|v| {
+            v.as_bool()
+                .ok_or_else(|| StageError::input(port, format!("`{what}` holds a non-boolean")))
+        })
         .collect()
 }
 
 /// A JSON matrix (a list of equally long rows of numbers).
 pub fn json_matrix(value: &Value, what: &str, port: &str) -> Result<Mat<f64>, StageError> {
-    let rows = value.as_array().ok_or_else(|| StageError::input(port, format!("`{what}` is not a list of rows")))?;
-    let rows: Vec<Vec<f64>> = rows.iter().map(|r| json_vec(r, what, port)).collect::<Result<_, _>>()?;
+    let rows = value
+        .as_array()
+        .ok_or_else(|| StageError::input(port, format!("`{what}` is not a list of rows")))?;
+    let rows: Vec<Vec<f64>> = rows
+        .iter()
+        .map(|r| json_vec(r, what, port))
+        .collect::<Result<_, _>>()?;
     let ncols = rows.first().map_or(0, Vec::len);
     if rows.iter().any(|r| r.len() != ncols) {
-        return Err(StageError::input(port, format!("`{what}` has rows of different lengths")));
+        return Err(StageError::input(
+            port,
+            format!("`{what}` has rows of different lengths"),
+        ));
     }
     Ok(Mat::from_fn(rows.len(), ncols, |i, j| rows[i][j]))
 }
@@ -443,7 +734,11 @@ pub fn json_matrix(value: &Value, what: &str, port: &str) -> Result<Mat<f64>, St
 // ---- tables out ----
 
 /// A table of f64 columns, with an `image_id` column first if `ids` is given.
-pub fn matrix_table(m: &Mat<f64>, ids: Option<&[String]>, names: &[String]) -> Result<RecordBatch, StageError> {
+pub fn matrix_table(
+    m: &Mat<f64>,
+    ids: Option<&[String]>,
+    names: &[String],
+) -> Result<RecordBatch, StageError> {
     let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
     if let Some(ids) = ids {
@@ -452,16 +747,20 @@ pub fn matrix_table(m: &Mat<f64>, ids: Option<&[String]>, names: &[String]) -> R
     }
     for (j, name) in names.iter().enumerate() {
         fields.push(Field::new(name, DataType::Float64, false));
-        arrays.push(Arc::new(Float64Array::from_iter_values(m.col(j).iter().copied())));
+        arrays.push(Arc::new(Float64Array::from_iter_values(
+            m.col(j).iter().copied(),
+        )));
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| StageError::failed(e.to_string()))
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        .map_err(|e| StageError::failed(e.to_string()))
 }
 
 /// A one-column boolean table.
 pub fn bool_table(name: &str, values: &[bool]) -> Result<RecordBatch, StageError> {
     let fields = vec![Field::new(name, DataType::Boolean, false)];
     let arrays: Vec<ArrayRef> = vec![Arc::new(BooleanArray::from(values.to_vec()))];
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| StageError::failed(e.to_string()))
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        .map_err(|e| StageError::failed(e.to_string()))
 }
 
 #[cfg(test)]
@@ -470,8 +769,15 @@ mod tests {
     use arrow_array::Int64Array;
 
     fn table(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
-        let fields: Vec<Field> = cols.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect();
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), cols.into_iter().map(|(_, a)| a).collect()).unwrap()
+        let fields: Vec<Field> = cols
+            .iter()
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect();
+        RecordBatch::try_new(
+            Arc::new(Schema::new(fields)),
+            cols.into_iter().map(|(_, a)| a).collect(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -491,29 +797,50 @@ mod tests {
     fn align_by_id_and_by_position() {
         let a = vec!["x".to_string(), "y".to_string()];
         let o = vec!["y".to_string(), "z".to_string(), "x".to_string()];
-        assert_eq!(align_rows("responses", Some(&a), 2, "units", Some(&o), 3).unwrap(), vec![2, 0]);
-        let err = align_rows("responses", Some(&o), 3, "units", Some(&a), 2).unwrap_err().to_string();
+        assert_eq!(
+            align_rows("responses", Some(&a), 2, "units", Some(&o), 3).unwrap(),
+            vec![2, 0]
+        );
+        let err = align_rows("responses", Some(&o), 3, "units", Some(&a), 2)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("units") && err.contains("`z`"), "{err}");
-        let err = align_rows("responses", None, 3, "units", None, 2).unwrap_err().to_string();
+        let err = align_rows("responses", None, 3, "units", None, 2)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("2 rows") && err.contains("3"), "{err}");
     }
 
     #[test]
     fn nan_and_duplicates_are_named() {
-        let t = table(vec![("0", Arc::new(Float64Array::from(vec![1.0, f64::NAN])))]);
+        let t = table(vec![(
+            "0",
+            Arc::new(Float64Array::from(vec![1.0, f64::NAN])),
+        )]);
         let err = read_matrix(&t, "responses").unwrap_err().to_string();
-        assert!(err.contains("responses") && err.contains("NaN") && err.contains("row 1"), "{err}");
+        assert!(
+            err.contains("responses") && err.contains("NaN") && err.contains("row 1"),
+            "{err}"
+        );
         let t = table(vec![
             (IMAGE_ID, Arc::new(StringArray::from(vec!["a", "a"]))),
             ("0", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
         ]);
-        assert!(read_matrix(&t, "units").unwrap_err().to_string().contains("twice"));
+        assert!(
+            read_matrix(&t, "units")
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
     }
 
     #[test]
     fn bool_columns_accept_zero_one() {
         let t = table(vec![("train", Arc::new(Int64Array::from(vec![0, 1, 1])))]);
-        assert_eq!(bool_column(&t, "train", "split").unwrap(), Some(vec![false, true, true]));
+        assert_eq!(
+            bool_column(&t, "train", "split").unwrap(),
+            Some(vec![false, true, true])
+        );
         let t = table(vec![("train", Arc::new(Int64Array::from(vec![0, 2])))]);
         assert!(bool_column(&t, "train", "split").is_err());
     }

@@ -70,10 +70,17 @@ pub fn write_ipc(batch: &RecordBatch, path: &Path) -> Result<(), TableIoError> {
 /// cache does); anywhere else use [`write_ipc`].
 pub fn write_ipc_unsynced(batch: &RecordBatch, path: &Path) -> Result<(), TableIoError> {
     let file = File::create(path).map_err(|e| write_error(path, e))?;
-    let mut writer = FileWriter::try_new(BufWriter::new(file), &batch.schema()).map_err(|e| TableIoError::arrow(path, e))?;
-    writer.write(batch).and_then(|()| writer.finish()).map_err(|e| TableIoError::arrow(path, e))?;
-    let out = writer.into_inner().map_err(|e| TableIoError::arrow(path, e))?;
-    out.into_inner().map_err(|e| write_error(path, e.into_error()))?;
+    let mut writer = FileWriter::try_new(BufWriter::new(file), &batch.schema())
+        .map_err(|e| TableIoError::arrow(path, e))?;
+    writer
+        .write(batch)
+        .and_then(|()| writer.finish())
+        .map_err(|e| TableIoError::arrow(path, e))?;
+    let out = writer
+        .into_inner()
+        .map_err(|e| TableIoError::arrow(path, e))?;
+    out.into_inner()
+        .map_err(|e| write_error(path, e.into_error()))?;
     Ok(())
 }
 

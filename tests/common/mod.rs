@@ -33,7 +33,9 @@ impl Ran {
 
 impl Project {
     pub fn new() -> Project {
-        Project { dir: tempfile::tempdir().expect("temp dir") }
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -48,7 +50,10 @@ impl Project {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_flow"));
-        c.args(args).current_dir(self.dir.path()).env_remove("FLOW_CACHE").env("NO_COLOR", "1");
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("FLOW_CACHE")
+            .env("NO_COLOR", "1");
         c.stdin(Stdio::null());
         c
     }
@@ -84,7 +89,12 @@ impl Project {
     pub fn keys(&self, file: &str) -> Vec<(String, Option<String>)> {
         self.plan_json(file, &[])
             .iter()
-            .map(|r| (r["name"].as_str().unwrap_or("").to_string(), r["key"].as_str().map(str::to_string)))
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap_or("").to_string(),
+                    r["key"].as_str().map(str::to_string),
+                )
+            })
             .collect()
     }
 
@@ -97,7 +107,11 @@ impl Project {
         let mut out = Vec::new();
         let root = self.cache().join("objects");
         for fan in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-            for obj in std::fs::read_dir(fan.path()).into_iter().flatten().flatten() {
+            for obj in std::fs::read_dir(fan.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 out.push(obj.path());
             }
         }
@@ -107,7 +121,14 @@ impl Project {
 
 /// Starts `flow run` in the background and returns once stderr shows `needle`, with the rest of
 /// stderr collected as it comes.
-pub fn spawn_until(p: &Project, file: &str, needle: &str) -> (std::process::Child, std::sync::Arc<std::sync::Mutex<String>>) {
+pub fn spawn_until(
+    p: &Project,
+    file: &str,
+    needle: &str,
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
     let mut child = p
         .command(&["run", file, "--progress", "lines"])
         .stderr(std::process::Stdio::piped())
@@ -138,7 +159,11 @@ pub fn spawn_until(p: &Project, file: &str, needle: &str) -> (std::process::Chil
 /// The object directory of a node, via `flow plan` keys.
 pub fn object_dir(p: &Project, file: &str, node: &str) -> PathBuf {
     let keys = p.keys(file);
-    let key = keys.iter().find(|(n, _)| n == node).and_then(|(_, k)| k.clone()).expect("node has a key");
+    let key = keys
+        .iter()
+        .find(|(n, _)| n == node)
+        .and_then(|(_, k)| k.clone())
+        .expect("node has a key");
     p.cache().join("objects").join(&key[..2]).join(&key[2..])
 }
 

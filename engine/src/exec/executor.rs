@@ -7,8 +7,16 @@ use flow_cache::Object;
 
 /// How one job ended.
 pub enum Outcome {
-    Done { index: usize, object: Object, reused: bool, seconds: f64 },
-    Failed { index: usize, reason: String },
+    Done {
+        index: usize,
+        object: Object,
+        reused: bool,
+        seconds: f64,
+    },
+    Failed {
+        index: usize,
+        reason: String,
+    },
 }
 
 pub trait Executor {

@@ -73,17 +73,27 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
     let lock = match store.try_lock(&job.digest).map_err(|e| e.to_string())? {
         Some(lock) => lock,
         None => {
-            (env.log)(&format!("waiting for {}: another flow process is computing its key", job.node.name));
+            (env.log)(&format!(
+                "waiting for {}: another flow process is computing its key",
+                job.node.name
+            ));
             store.lock(&job.digest).map_err(|e| e.to_string())?
         }
     };
     if !job.force {
         match store.get(&job.digest).map_err(|e| e.to_string())? {
             Lookup::Present(object) => {
-                return Ok(Completed { object, reused: true, seconds: started.elapsed().as_secs_f64() });
+                return Ok(Completed {
+                    object,
+                    reused: true,
+                    seconds: started.elapsed().as_secs_f64(),
+                });
             }
             Lookup::Corrupt { reason } => {
-                (env.log)(&format!("{}: cached result is corrupt ({reason}); recomputing", job.node.name));
+                (env.log)(&format!(
+                    "{}: cached result is corrupt ({reason}); recomputing",
+                    job.node.name
+                ));
                 store.remove(&job.digest).map_err(|e| e.to_string())?;
             }
             Lookup::Missing => {}
@@ -127,7 +137,10 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
         match (outputs.ports.get(port), ty) {
             (Some(artifact), _) if artifact.ty() == *ty => artifact.save(&dir)?,
             (Some(artifact), _) => {
-                return Err(format!("stage bug: output `{port}` is declared {ty} but the stage returned {}", artifact.ty()));
+                return Err(format!(
+                    "stage bug: output `{port}` is declared {ty} but the stage returned {}",
+                    artifact.ty()
+                ));
             }
             (None, ArtifactType::Files) => {}
             (None, _) => return Err(format!("stage bug: it produced no output `{port}`")),
@@ -150,7 +163,11 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
     let object = store.publish(staging, draft).map_err(|e| e.to_string())?;
     drop(lock);
     let _ = std::fs::remove_dir_all(&scratch);
-    Ok(Completed { object, reused: false, seconds })
+    Ok(Completed {
+        object,
+        reused: false,
+        seconds,
+    })
 }
 
 /// The per-key scratch directory (checkpoints): outside `objects/`, never part of a key.
@@ -165,7 +182,12 @@ fn load_inputs(job: &Job, store: &Store) -> Result<Inputs, String> {
         for item in &input.items {
             let object = match store.get(&item.object).map_err(|e| e.to_string())? {
                 Lookup::Present(o) => o,
-                Lookup::Missing => return Err(format!("input `{}`: result of {} is no longer in the cache", input.port, item.node)),
+                Lookup::Missing => {
+                    return Err(format!(
+                        "input `{}`: result of {} is no longer in the cache",
+                        input.port, item.node
+                    ));
+                }
                 Lookup::Corrupt { reason } => {
                     let _ = store.remove(&item.object);
                     return Err(format!(
@@ -178,7 +200,11 @@ fn load_inputs(job: &Job, store: &Store) -> Result<Inputs, String> {
                 let _ = store.remove(&item.object);
                 format!("input `{}`: the cached result of {} is unreadable ({e}); it was removed, run again to recompute it", input.port, item.node)
             })?;
-            items.push(InputArtifact { node: item.node.clone(), coords: item.coords.clone(), artifact });
+            items.push(InputArtifact {
+                node: item.node.clone(),
+                coords: item.coords.clone(),
+                artifact,
+            });
         }
         inputs.ports.insert(input.port.clone(), items);
     }
@@ -194,7 +220,9 @@ fn run_confined<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
     let threads = threads.max(1);
     let borrowed = {
         let mut idle = POOLS.lock().unwrap_or_else(|e| e.into_inner());
-        idle.iter().position(|(n, _)| *n == threads).map(|i| idle.swap_remove(i).1)
+        idle.iter()
+            .position(|(n, _)| *n == threads)
+            .map(|i| idle.swap_remove(i).1)
     };
     let pool = match borrowed {
         Some(pool) => pool,
@@ -204,7 +232,10 @@ fn run_confined<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
         },
     };
     let out = pool.install(f);
-    POOLS.lock().unwrap_or_else(|e| e.into_inner()).push((threads, pool));
+    POOLS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((threads, pool));
     out
 }
 

@@ -26,9 +26,25 @@ pub struct LocalExecutor {
 }
 
 impl LocalExecutor {
-    pub fn new(slots: usize, store: Store, catalog: Catalog, cancel: Arc<AtomicBool>, progress: Arc<RunProgress>) -> Self {
+    pub fn new(
+        slots: usize,
+        store: Store,
+        catalog: Catalog,
+        cancel: Arc<AtomicBool>,
+        progress: Arc<RunProgress>,
+    ) -> Self {
         let (tx, rx) = channel();
-        LocalExecutor { slots: slots.max(1), used: 0, running: Vec::new(), store, catalog, cancel, progress, tx, rx }
+        LocalExecutor {
+            slots: slots.max(1),
+            used: 0,
+            running: Vec::new(),
+            store,
+            catalog,
+            cancel,
+            progress,
+            tx,
+            rx,
+        }
     }
 
     fn cost(&self, threads: usize) -> usize {
@@ -45,20 +61,39 @@ impl Executor for LocalExecutor {
         let cost = self.cost(job.node.threads);
         self.used += cost;
         self.running.push((job.index, cost));
-        let (store, catalog, cancel, progress, tx) =
-            (self.store.clone(), self.catalog.clone(), self.cancel.clone(), self.progress.clone(), self.tx.clone());
+        let (store, catalog, cancel, progress, tx) = (
+            self.store.clone(),
+            self.catalog.clone(),
+            self.cancel.clone(),
+            self.progress.clone(),
+            self.tx.clone(),
+        );
         std::thread::spawn(move || {
             let node_progress = progress.started(&job.node.name);
             let log = |line: &str| progress.log(line);
-            let env = JobEnv { store: &store, catalog: &catalog, cancel, progress: node_progress.clone(), log: &log };
+            let env = JobEnv {
+                store: &store,
+                catalog: &catalog,
+                cancel,
+                progress: node_progress.clone(),
+                log: &log,
+            };
             let outcome = match execute(&job, &env) {
                 Ok(done) => {
                     progress.finished(&job.node.name, &node_progress, done.seconds, done.reused);
-                    Outcome::Done { index: job.index, object: done.object, reused: done.reused, seconds: done.seconds }
+                    Outcome::Done {
+                        index: job.index,
+                        object: done.object,
+                        reused: done.reused,
+                        seconds: done.seconds,
+                    }
                 }
                 Err(reason) => {
                     progress.failed(&job.node.name, Some(&node_progress), &reason);
-                    Outcome::Failed { index: job.index, reason }
+                    Outcome::Failed {
+                        index: job.index,
+                        reason,
+                    }
                 }
             };
             let _ = tx.send((job.index, outcome));

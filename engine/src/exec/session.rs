@@ -33,13 +33,23 @@ impl Resolved {
     pub fn of(object: &Object) -> Resolved {
         Resolved {
             object: object.key,
-            ports: object.manifest.ports.iter().map(|(k, v)| (k.clone(), v.content)).collect(),
+            ports: object
+                .manifest
+                .ports
+                .iter()
+                .map(|(k, v)| (k.clone(), v.content))
+                .collect(),
         }
     }
 }
 
 /// Computes a node's key from its inputs' content, or `Ok(None)` if some input is not known yet.
-pub fn node_key(plan: &Plan, index: NodeIndex, resolved: &[Option<Resolved>], store: &Store) -> Result<Option<(CacheKey, Vec<JobInput>)>, String> {
+pub fn node_key(
+    plan: &Plan,
+    index: NodeIndex,
+    resolved: &[Option<Resolved>],
+    store: &Store,
+) -> Result<Option<(CacheKey, Vec<JobInput>)>, String> {
     let node = plan.node(index);
     let mut key_inputs = Vec::with_capacity(node.inputs.len());
     let mut job_inputs = Vec::with_capacity(node.inputs.len());
@@ -47,26 +57,57 @@ pub fn node_key(plan: &Plan, index: NodeIndex, resolved: &[Option<Resolved>], st
         let mut content = Vec::with_capacity(input.sources.len());
         let mut items = Vec::with_capacity(input.sources.len());
         for s in &input.sources {
-            let Some(r) = &resolved[s.node] else { return Ok(None) };
+            let Some(r) = &resolved[s.node] else {
+                return Ok(None);
+            };
             let Some(digest) = r.ports.get(&s.port) else {
-                return Err(format!("upstream {} has no output `{}`", plan.graph[NodeIndex::new(s.node)].name, s.port));
+                return Err(format!(
+                    "upstream {} has no output `{}`",
+                    plan.graph[NodeIndex::new(s.node)].name,
+                    s.port
+                ));
             };
             content.push(*digest);
             let up = &plan.graph[NodeIndex::new(s.node)];
-            items.push(InputItem { node: up.name.clone(), coords: up.coords.clone(), object: r.object, port: s.port.clone() });
+            items.push(InputItem {
+                node: up.name.clone(),
+                coords: up.coords.clone(),
+                object: r.object,
+                port: s.port.clone(),
+            });
         }
-        key_inputs.push(KeyInput { port: input.port.clone(), content });
-        job_inputs.push(JobInput { port: input.port.clone(), ty: input.ty, items });
+        key_inputs.push(KeyInput {
+            port: input.port.clone(),
+            content,
+        });
+        job_inputs.push(JobInput {
+            port: input.port.clone(),
+            ty: input.ty,
+            items,
+        });
     }
-    let mut params: BTreeMap<String, serde_json::Value> =
-        node.params.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+    let mut params: BTreeMap<String, serde_json::Value> = node
+        .params
+        .0
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_json()))
+        .collect();
     for name in &node.path_params {
         if let Some(path) = node.params.get(name).and_then(|v| v.as_str()) {
             let digest = content_digest(store, std::path::Path::new(path))?;
-            params.insert(name.clone(), serde_json::json!({ "file-content": digest.to_string() }));
+            params.insert(
+                name.clone(),
+                serde_json::json!({ "file-content": digest.to_string() }),
+            );
         }
     }
-    let key = CacheKey { kind: node.kind.clone(), version: node.version, params, seed: node.seed, inputs: key_inputs };
+    let key = CacheKey {
+        kind: node.kind.clone(),
+        version: node.version,
+        params,
+        seed: node.seed,
+        inputs: key_inputs,
+    };
     Ok(Some((key, job_inputs)))
 }
 
@@ -82,13 +123,21 @@ pub fn content_digest(store: &Store, path: &std::path::Path) -> Result<Digest, S
         let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         for entry in entries {
             let p = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-            if p.is_dir() { stack.push(p) } else { files.push(p) }
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                files.push(p)
+            }
         }
     }
     files.sort();
     let mut hasher = blake3::Hasher::new();
     for f in &files {
-        let rel = f.strip_prefix(path).unwrap_or(f).to_string_lossy().into_owned();
+        let rel = f
+            .strip_prefix(path)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .into_owned();
         let d = store.hash_file(f).map_err(|e| e.to_string())?;
         hasher.update(&(rel.len() as u64).to_le_bytes());
         hasher.update(rel.as_bytes());
@@ -109,7 +158,11 @@ pub fn reason(key: &CacheKey, last: Option<&CacheKey>, forced: bool) -> String {
             if changes.is_empty() {
                 "not in the cache (removed, or corrupt)".into()
             } else {
-                changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                changes
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             }
         }
     }
@@ -133,7 +186,13 @@ pub fn plan_status(plan: &Plan, store: &Store, forced: &[bool]) -> Vec<NodeStatu
     for &i in &plan.order {
         let node = plan.node(i);
         let status = match node_key(plan, i, &resolved, store) {
-            Err(e) => NodeStatus { index: i, key: None, digest: None, cached: false, reason: format!("error: {e}") },
+            Err(e) => NodeStatus {
+                index: i,
+                key: None,
+                digest: None,
+                cached: false,
+                reason: format!("error: {e}"),
+            },
             Ok(None) => {
                 let waiting = node
                     .inputs
@@ -142,16 +201,32 @@ pub fn plan_status(plan: &Plan, store: &Store, forced: &[bool]) -> Vec<NodeStatu
                     .find(|s| resolved[s.node].is_none())
                     .map(|s| plan.graph[NodeIndex::new(s.node)].name.clone())
                     .unwrap_or_default();
-                NodeStatus { index: i, key: None, digest: None, cached: false, reason: format!("upstream {waiting} runs first") }
+                NodeStatus {
+                    index: i,
+                    key: None,
+                    digest: None,
+                    cached: false,
+                    reason: format!("upstream {waiting} runs first"),
+                }
             }
             Ok(Some((key, _))) => {
                 let digest = key.digest();
                 let force = forced[i.index()];
-                let lookup = if force { Ok(Lookup::Missing) } else { store.peek(&digest) };
+                let lookup = if force {
+                    Ok(Lookup::Missing)
+                } else {
+                    store.peek(&digest)
+                };
                 match lookup {
                     Ok(Lookup::Present(object)) => {
                         resolved[i.index()] = Some(Resolved::of(&object));
-                        NodeStatus { index: i, key: Some(key), digest: Some(digest), cached: true, reason: "cached".into() }
+                        NodeStatus {
+                            index: i,
+                            key: Some(key),
+                            digest: Some(digest),
+                            cached: true,
+                            reason: "cached".into(),
+                        }
                     }
                     Ok(Lookup::Corrupt { reason: r }) => NodeStatus {
                         index: i,
@@ -162,9 +237,21 @@ pub fn plan_status(plan: &Plan, store: &Store, forced: &[bool]) -> Vec<NodeStatu
                     },
                     Ok(Lookup::Missing) => {
                         let why = reason(&key, index.last(&node.name), force);
-                        NodeStatus { index: i, key: Some(key), digest: Some(digest), cached: false, reason: why }
+                        NodeStatus {
+                            index: i,
+                            key: Some(key),
+                            digest: Some(digest),
+                            cached: false,
+                            reason: why,
+                        }
                     }
-                    Err(e) => NodeStatus { index: i, key: Some(key), digest: Some(digest), cached: false, reason: format!("cache error: {e}") },
+                    Err(e) => NodeStatus {
+                        index: i,
+                        key: Some(key),
+                        digest: Some(digest),
+                        cached: false,
+                        reason: format!("cache error: {e}"),
+                    },
                 }
             }
         };
@@ -213,7 +300,13 @@ enum State {
 }
 
 /// Runs a plan to completion with an executor.
-pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &RunProgress, opts: &RunOptions) -> RunReport {
+pub fn run(
+    plan: &Plan,
+    store: &Store,
+    executor: &mut dyn Executor,
+    progress: &RunProgress,
+    opts: &RunOptions,
+) -> RunReport {
     let mut index = RunIndex::open(store, &plan.scope);
     let n = plan.len();
     let mut state = vec![State::Waiting; n];
@@ -266,7 +359,14 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
                             continue;
                         }
                         state[ix] = State::Queued;
-                        queue.push(Job { index: ix, node: node.clone(), key, digest, inputs, force });
+                        queue.push(Job {
+                            index: ix,
+                            node: node.clone(),
+                            key,
+                            digest,
+                            inputs,
+                            force,
+                        });
                     }
                 }
             }
@@ -276,7 +376,8 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
         if !opts.cancel.load(Ordering::Relaxed) {
             let mut k = 0;
             while k < queue.len() {
-                if !in_flight.contains(&queue[k].digest) && executor.has_room(queue[k].node.threads) {
+                if !in_flight.contains(&queue[k].digest) && executor.has_room(queue[k].node.threads)
+                {
                     let job = queue.remove(k);
                     state[job.index] = State::Running;
                     in_flight.insert(job.digest);
@@ -287,7 +388,9 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
                 }
             }
         }
-        let Some(outcome) = executor.next() else { break };
+        let Some(outcome) = executor.next() else {
+            break;
+        };
         let finished = match &outcome {
             Outcome::Done { index, .. } | Outcome::Failed { index, .. } => *index,
         };
@@ -295,16 +398,27 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
             in_flight.remove(&d);
         }
         match outcome {
-            Outcome::Done { index: ix, object, reused, .. } => {
+            Outcome::Done {
+                index: ix,
+                object,
+                reused,
+                ..
+            } => {
                 let node = plan.node(NodeIndex::new(ix));
                 if let Ok(key) = serde_json::from_str::<CacheKey>(object.manifest.key_parts.get()) {
                     index.record(&node.name, &key);
                 }
                 resolved[ix] = Some(Resolved::of(&object));
                 state[ix] = State::Resolved;
-                if reused { report.reused += 1 } else { report.computed.push(node.name.clone()) }
+                if reused {
+                    report.reused += 1
+                } else {
+                    report.computed.push(node.name.clone())
+                }
                 // Queued nodes with the same key (identical inputs and params) are done too.
-                let (same, rest): (Vec<Job>, Vec<Job>) = std::mem::take(&mut queue).into_iter().partition(|j| j.digest == object.key);
+                let (same, rest): (Vec<Job>, Vec<Job>) = std::mem::take(&mut queue)
+                    .into_iter()
+                    .partition(|j| j.digest == object.key);
                 queue = rest;
                 for job in same {
                     index.record(&job.node.name, &job.key);
@@ -331,7 +445,9 @@ pub fn run(plan: &Plan, store: &Store, executor: &mut dyn Executor, progress: &R
     }
     if opts.cancel.load(Ordering::Relaxed) {
         report.cancelled = true;
-        report.not_started = (0..n).filter(|&i| opts.wanted[i] && matches!(state[i], State::Waiting | State::Queued)).count();
+        report.not_started = (0..n)
+            .filter(|&i| opts.wanted[i] && matches!(state[i], State::Waiting | State::Queued))
+            .count();
     }
     let _ = index.save();
     report

@@ -52,13 +52,21 @@ pub fn load(path: &Path, sets: &[String]) -> Result<(RawPipeline, SourceMap), Lo
     let loaded = load_file(path, &mut sources, &mut chain, None, &mut diagnostics);
     let mut raw = match loaded {
         Some(raw) if diagnostics.is_empty() => raw,
-        _ => return Err(LoadFailure { sources, diagnostics }),
+        _ => {
+            return Err(LoadFailure {
+                sources,
+                diagnostics,
+            });
+        }
     };
     apply_sets(&mut raw, sets, &mut sources, &mut diagnostics);
     if diagnostics.is_empty() {
         Ok((raw, sources))
     } else {
-        Err(LoadFailure { sources, diagnostics })
+        Err(LoadFailure {
+            sources,
+            diagnostics,
+        })
     }
 }
 
@@ -82,7 +90,11 @@ fn load_file(
         }
     };
     if chain.contains(&canonical) {
-        let cycle: Vec<String> = chain.iter().chain([&canonical]).map(|p| p.display().to_string()).collect();
+        let cycle: Vec<String> = chain
+            .iter()
+            .chain([&canonical])
+            .map(|p| p.display().to_string())
+            .collect();
         let d = Diagnostic::new(format!("`extends` forms a cycle: {}", cycle.join(" → ")));
         diagnostics.push(match from {
             Some(span) => d.label(span, "extended here"),
@@ -110,18 +122,31 @@ fn load_file(
                 RawValue::Table(t) => {
                     for (k, e) in t {
                         match (k.as_str(), e.value.value) {
-                            ("name", RawValue::Str(s)) => name = Some(Spanned::new(s, e.value.span)),
-                            ("extends", RawValue::Str(s)) => extends = Some(Spanned::new(s, e.value.span)),
+                            ("name", RawValue::Str(s)) => {
+                                name = Some(Spanned::new(s, e.value.span))
+                            }
+                            ("extends", RawValue::Str(s)) => {
+                                extends = Some(Spanned::new(s, e.value.span))
+                            }
                             ("description", RawValue::Str(_)) => {}
-                            (k, v) if PIPELINE_KEYS.contains(&k) => diagnostics.push(Diagnostic::at(
-                                &e.value.span,
-                                format!("`pipeline.{k}` must be a string, found {}", v.type_name()),
-                                "expected a string",
-                            )),
+                            (k, v) if PIPELINE_KEYS.contains(&k) => {
+                                diagnostics.push(Diagnostic::at(
+                                    &e.value.span,
+                                    format!(
+                                        "`pipeline.{k}` must be a string, found {}",
+                                        v.type_name()
+                                    ),
+                                    "expected a string",
+                                ))
+                            }
                             (k, _) => diagnostics.push(
-                                Diagnostic::at(&e.key_span, format!("unknown key `pipeline.{k}`"), "unknown key")
-                                    .suggest(did_you_mean(k, PIPELINE_KEYS.iter().copied()))
-                                    .help(format!("[pipeline] takes {}", PIPELINE_KEYS.join(", "))),
+                                Diagnostic::at(
+                                    &e.key_span,
+                                    format!("unknown key `pipeline.{k}`"),
+                                    "unknown key",
+                                )
+                                .suggest(did_you_mean(k, PIPELINE_KEYS.iter().copied()))
+                                .help(format!("[pipeline] takes {}", PIPELINE_KEYS.join(", "))),
                             ),
                         }
                     }
@@ -137,11 +162,15 @@ fn load_file(
                     for (stage_name, e) in t {
                         match e.value.value {
                             RawValue::Table(body) => {
-                                stages.insert(stage_name, split_sweep(e.key_span, body, diagnostics));
+                                stages
+                                    .insert(stage_name, split_sweep(e.key_span, body, diagnostics));
                             }
                             other => diagnostics.push(Diagnostic::at(
                                 &e.value.span,
-                                format!("stage `{stage_name}` must be a table, found {}", other.type_name()),
+                                format!(
+                                    "stage `{stage_name}` must be a table, found {}",
+                                    other.type_name()
+                                ),
                                 "expected [stages.NAME]",
                             )),
                         }
@@ -162,17 +191,27 @@ fn load_file(
                 )),
             },
             other => diagnostics.push(
-                Diagnostic::at(&entry.key_span, format!("unknown top-level key `{other}`"), "unknown key")
-                    .suggest(did_you_mean(other, TOP_KEYS.iter().copied()))
-                    .help("a pipeline has [pipeline], [stages.NAME] tables and optionally [executor]"),
+                Diagnostic::at(
+                    &entry.key_span,
+                    format!("unknown top-level key `{other}`"),
+                    "unknown key",
+                )
+                .suggest(did_you_mean(other, TOP_KEYS.iter().copied()))
+                .help("a pipeline has [pipeline], [stages.NAME] tables and optionally [executor]"),
             ),
         }
     }
 
-    let mut raw = RawPipeline { path: canonical, name, stages, executor };
+    let mut raw = RawPipeline {
+        path: canonical,
+        name,
+        stages,
+        executor,
+    };
     if let Some(ext) = extends {
         let parent_path = sources.base_dir(file).join(&ext.value);
-        if let Some(parent) = load_file(&parent_path, sources, chain, Some(&ext.span), diagnostics) {
+        if let Some(parent) = load_file(&parent_path, sources, chain, Some(&ext.span), diagnostics)
+        {
             raw = merge(parent, raw);
         }
     }
@@ -190,17 +229,26 @@ fn split_sweep(name_span: Span, body: RawTable, diagnostics: &mut Vec<Diagnostic
                 other => diagnostics.push(
                     Diagnostic::at(
                         &e.value.span,
-                        format!("`sweep` must be a table of axes, found {}", other.type_name()),
+                        format!(
+                            "`sweep` must be a table of axes, found {}",
+                            other.type_name()
+                        ),
                         "expected `sweep.NAME = …`",
                     )
-                    .help("write e.g. `sweep.beta = [1, 2, 4]` or `sweep.seed = { range = [0, 10] }`"),
+                    .help(
+                        "write e.g. `sweep.beta = [1, 2, 4]` or `sweep.seed = { range = [0, 10] }`",
+                    ),
                 ),
             }
         } else {
             entries.insert(k, e);
         }
     }
-    RawStage { name_span, entries, sweep }
+    RawStage {
+        name_span,
+        entries,
+        sweep,
+    }
 }
 
 /// The child's stages override the parent's, key by key.
@@ -241,7 +289,12 @@ fn same_kind(a: &RawStage, b: &RawStage) -> bool {
 }
 
 /// Applies `stage.key=value` and `stage.sweep.axis=value` overrides.
-fn apply_sets(raw: &mut RawPipeline, sets: &[String], sources: &mut SourceMap, diagnostics: &mut Vec<Diagnostic>) {
+fn apply_sets(
+    raw: &mut RawPipeline,
+    sets: &[String],
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     if sets.is_empty() {
         return;
     }
@@ -249,33 +302,54 @@ fn apply_sets(raw: &mut RawPipeline, sets: &[String], sources: &mut SourceMap, d
     let file = sources.add("--set".to_string(), None, text);
     let mut offset = 0;
     for set in sets {
-        let whole = Span { file, range: offset..offset + set.len() };
+        let whole = Span {
+            file,
+            range: offset..offset + set.len(),
+        };
         let start = offset;
         offset += set.len() + 1;
         let Some((lhs, rhs)) = set.split_once('=') else {
-            diagnostics.push(Diagnostic::at(&whole, format!("`--set {set}` is not of the form stage.key=value"), "expected stage.key=value"));
+            diagnostics.push(Diagnostic::at(
+                &whole,
+                format!("`--set {set}` is not of the form stage.key=value"),
+                "expected stage.key=value",
+            ));
             continue;
         };
-        let lhs_span = Span { file, range: start..start + lhs.len() };
+        let lhs_span = Span {
+            file,
+            range: start..start + lhs.len(),
+        };
         let path: Vec<&str> = lhs.trim().split('.').collect();
         let (stage_name, is_sweep, key) = match path.as_slice() {
             [stage, key] => (*stage, false, *key),
             [stage, "sweep", key] => (*stage, true, *key),
             _ => {
-                diagnostics.push(Diagnostic::at(&lhs_span, format!("`{lhs}` is not `stage.key` or `stage.sweep.key`"), "expected stage.key"));
+                diagnostics.push(Diagnostic::at(
+                    &lhs_span,
+                    format!("`{lhs}` is not `stage.key` or `stage.sweep.key`"),
+                    "expected stage.key",
+                ));
                 continue;
             }
         };
         let Some(stage) = raw.stages.get_mut(stage_name) else {
             let names: Vec<&str> = raw.stages.keys().map(String::as_str).collect();
             diagnostics.push(
-                Diagnostic::at(&lhs_span, format!("`--set` names no stage `{stage_name}`"), "unknown stage")
-                    .suggest(did_you_mean(stage_name, names)),
+                Diagnostic::at(
+                    &lhs_span,
+                    format!("`--set` names no stage `{stage_name}`"),
+                    "unknown stage",
+                )
+                .suggest(did_you_mean(stage_name, names)),
             );
             continue;
         };
         let value = parse_value(rhs, file, start + lhs.len() + 1);
-        let entry = RawEntry { key_span: lhs_span, value };
+        let entry = RawEntry {
+            key_span: lhs_span,
+            value,
+        };
         if is_sweep {
             stage.entries.shift_remove(key);
             stage.sweep.insert(key.to_string(), entry);

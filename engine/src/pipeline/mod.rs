@@ -36,8 +36,17 @@ impl std::fmt::Display for PipelineError {
 impl std::error::Error for PipelineError {}
 
 /// Loads and validates a pipeline file with `--set` overrides.
-pub fn load_pipeline(path: &Path, sets: &[String], catalog: &Catalog) -> Result<Pipeline, PipelineError> {
-    let (raw, sources) = load::load(path, sets)
-        .map_err(|f| PipelineError { sources: f.sources, diagnostics: f.diagnostics })?;
-    validate::validate(raw, sources, catalog).map_err(|(sources, diagnostics)| PipelineError { sources, diagnostics })
+pub fn load_pipeline(
+    path: &Path,
+    sets: &[String],
+    catalog: &Catalog,
+) -> Result<Pipeline, PipelineError> {
+    let (raw, sources) = load::load(path, sets).map_err(|f| PipelineError {
+        sources: f.sources,
+        diagnostics: f.diagnostics,
+    })?;
+    validate::validate(raw, sources, catalog).map_err(|(sources, diagnostics)| PipelineError {
+        sources,
+        diagnostics,
+    })
 }

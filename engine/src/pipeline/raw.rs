@@ -45,7 +45,10 @@ impl RawValue {
 /// Parses a whole document.
 pub fn parse_document(text: &str, file: FileId) -> Result<RawTable, Diagnostic> {
     let doc = DeTable::parse(text).map_err(|e| syntax_error(&e, file))?;
-    let span = Span { file, range: doc.span() };
+    let span = Span {
+        file,
+        range: doc.span(),
+    };
     match convert_table(doc.get_ref(), file) {
         Ok(t) => Ok(t),
         Err(message) => Err(Diagnostic::at(&span, message, "here")),
@@ -54,7 +57,10 @@ pub fn parse_document(text: &str, file: FileId) -> Result<RawTable, Diagnostic> 
 
 /// Parses one value (for `--set k=v`); a bare word that is not TOML is taken as a string.
 pub fn parse_value(text: &str, file: FileId, offset: usize) -> Spanned<RawValue> {
-    let span = Span { file, range: offset..offset + text.len() };
+    let span = Span {
+        file,
+        range: offset..offset + text.len(),
+    };
     match DeValue::parse(text) {
         Ok(v) => match convert_value(v.get_ref(), file, offset) {
             Ok(value) => Spanned::new(value, span),
@@ -67,7 +73,11 @@ pub fn parse_value(text: &str, file: FileId, offset: usize) -> Spanned<RawValue>
 fn syntax_error(e: &toml::de::Error, file: FileId) -> Diagnostic {
     let range = e.span().unwrap_or(0..0);
     let message = e.message().trim().to_string();
-    Diagnostic::at(&Span { file, range }, format!("invalid TOML: {message}"), message)
+    Diagnostic::at(
+        &Span { file, range },
+        format!("invalid TOML: {message}"),
+        message,
+    )
 }
 
 fn convert_table(table: &DeTable<'_>, file: FileId) -> Result<RawTable, String> {
@@ -77,9 +87,18 @@ fn convert_table(table: &DeTable<'_>, file: FileId) -> Result<RawTable, String> 
 fn convert_table_at(table: &DeTable<'_>, file: FileId, offset: usize) -> Result<RawTable, String> {
     let mut out = RawTable::new();
     for (key, value) in table.iter() {
-        let key_span = Span { file, range: shift(key.span(), offset) };
+        let key_span = Span {
+            file,
+            range: shift(key.span(), offset),
+        };
         let v = convert_value(value.get_ref(), file, offset)?;
-        let value = Spanned::new(v, Span { file, range: shift(value.span(), offset) });
+        let value = Spanned::new(
+            v,
+            Span {
+                file,
+                range: shift(value.span(), offset),
+            },
+        );
         out.insert(key.get_ref().to_string(), RawEntry { key_span, value });
     }
     Ok(out)
@@ -100,7 +119,10 @@ fn convert_value(value: &DeValue<'_>, file: FileId, offset: usize) -> Result<Raw
         }
         DeValue::Float(f) => {
             let text = f.as_str();
-            RawValue::Float(text.parse::<f64>().map_err(|_| format!("invalid float {text}"))?)
+            RawValue::Float(
+                text.parse::<f64>()
+                    .map_err(|_| format!("invalid float {text}"))?,
+            )
         }
         DeValue::Boolean(b) => RawValue::Bool(*b),
         DeValue::Datetime(d) => RawValue::Datetime(d.to_string()),
@@ -109,7 +131,13 @@ fn convert_value(value: &DeValue<'_>, file: FileId, offset: usize) -> Result<Raw
                 .iter()
                 .map(|item| {
                     let v = convert_value(item.get_ref(), file, offset)?;
-                    Ok(Spanned::new(v, Span { file, range: shift(item.span(), offset) }))
+                    Ok(Spanned::new(
+                        v,
+                        Span {
+                            file,
+                            range: shift(item.span(), offset),
+                        },
+                    ))
                 })
                 .collect::<Result<_, String>>()?,
         ),

@@ -35,9 +35,16 @@ pub fn parse_axis(
         RawValue::Table(t) if t.len() == 1 => {
             let (form, e) = t.first().map(|(k, e)| (k.as_str(), e))?;
             match generate(form, &e.value.value) {
-                Ok(values) => values.into_iter().map(|v| Spanned::new(v, e.value.span.clone())).collect(),
+                Ok(values) => values
+                    .into_iter()
+                    .map(|v| Spanned::new(v, e.value.span.clone()))
+                    .collect(),
                 Err(message) => {
-                    let d = Diagnostic::at(&e.value.span, format!("sweep `{name}`: {message}"), "invalid sweep");
+                    let d = Diagnostic::at(
+                        &e.value.span,
+                        format!("sweep `{name}`: {message}"),
+                        "invalid sweep",
+                    );
                     diags.push(if FORMS.contains(&form) {
                         d
                     } else {
@@ -56,7 +63,11 @@ pub fn parse_axis(
         }
     };
     if raw_values.is_empty() {
-        diags.push(Diagnostic::at(span, format!("sweep `{name}` has no values"), "empty sweep"));
+        diags.push(Diagnostic::at(
+            span,
+            format!("sweep `{name}` has no values"),
+            "empty sweep",
+        ));
         return None;
     }
     let ty = spec.map_or(ParamType::Int, |s| s.ty.clone());
@@ -64,14 +75,22 @@ pub fn parse_axis(
     for v in &raw_values {
         match convert_param(&ty, &v.value) {
             Ok(ParamValue::Int(i)) if spec.is_none() && i < 0 => {
-                diags.push(Diagnostic::at(&v.span, "seeds must be non-negative", "negative seed"));
+                diags.push(Diagnostic::at(
+                    &v.span,
+                    "seeds must be non-negative",
+                    "negative seed",
+                ));
                 return None;
             }
             Ok(value) => values.push(value),
             Err(message) => {
                 diags.push(Diagnostic::at(
                     &v.span,
-                    format!("sweep `{name}`: values must be {}, found {}", ty.describe(), v.value.type_name()),
+                    format!(
+                        "sweep `{name}`: values must be {}, found {}",
+                        ty.describe(),
+                        v.value.type_name()
+                    ),
                     message,
                 ));
                 return None;
@@ -81,12 +100,20 @@ pub fn parse_axis(
     let mut seen = Vec::new();
     for v in &values {
         if seen.contains(&v) {
-            diags.push(Diagnostic::at(span, format!("sweep `{name}` repeats the value {v}"), "duplicate value"));
+            diags.push(Diagnostic::at(
+                span,
+                format!("sweep `{name}` repeats the value {v}"),
+                "duplicate value",
+            ));
             return None;
         }
         seen.push(v);
     }
-    Some(Axis { name: name.to_string(), values, span: span.clone() })
+    Some(Axis {
+        name: name.to_string(),
+        values,
+        span: span.clone(),
+    })
 }
 
 fn number(v: &Spanned<RawValue>) -> Result<f64, String> {
@@ -116,7 +143,9 @@ fn generate(form: &str, args: &RawValue) -> Result<Vec<RawValue>, String> {
                 .iter()
                 .map(|a| match a.value {
                     RawValue::Int(i) => Ok(i),
-                    _ => Err("`range` takes integers [start, end] or [start, end, step]".to_string()),
+                    _ => {
+                        Err("`range` takes integers [start, end] or [start, end, step]".to_string())
+                    }
                 })
                 .collect::<Result<_, _>>()?;
             let (start, end, step) = match ints.as_slice() {
@@ -128,9 +157,14 @@ fn generate(form: &str, args: &RawValue) -> Result<Vec<RawValue>, String> {
                 return Err("`range` step must be positive".into());
             }
             if end <= start {
-                return Err(format!("`range` [{start}, {end}) is empty (the end is exclusive)"));
+                return Err(format!(
+                    "`range` [{start}, {end}) is empty (the end is exclusive)"
+                ));
             }
-            Ok((start..end).step_by(step as usize).map(RawValue::Int).collect())
+            Ok((start..end)
+                .step_by(step as usize)
+                .map(RawValue::Int)
+                .collect())
         }
         "linspace" | "logspace" => {
             let [a, b, n] = args.as_slice() else {
@@ -141,7 +175,11 @@ fn generate(form: &str, args: &RawValue) -> Result<Vec<RawValue>, String> {
                 return Err("`logspace` endpoints are values and must be positive".into());
             }
             let at = |i: usize| {
-                let t = if n == 1 { 0.0 } else { i as f64 / (n - 1) as f64 };
+                let t = if n == 1 {
+                    0.0
+                } else {
+                    i as f64 / (n - 1) as f64
+                };
                 if form == "linspace" {
                     if i == n - 1 { b } else { a + (b - a) * t }
                 } else if i == n - 1 {
@@ -152,6 +190,9 @@ fn generate(form: &str, args: &RawValue) -> Result<Vec<RawValue>, String> {
             };
             Ok((0..n).map(|i| RawValue::Float(at(i))).collect())
         }
-        other => Err(format!("unknown sweep form `{other}` (use {})", FORMS.join(", "))),
+        other => Err(format!(
+            "unknown sweep form `{other}` (use {})",
+            FORMS.join(", ")
+        )),
     }
 }

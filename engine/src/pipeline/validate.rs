@@ -23,7 +23,11 @@ use crate::value::ParamValue;
 /// Keys of a stage table that are neither params nor inputs.
 pub const RESERVED_KEYS: &[&str] = &["kind", "seed", "threads", "zip", "group_by"];
 
-pub fn validate(raw: RawPipeline, sources: SourceMap, catalog: &Catalog) -> Result<Pipeline, (SourceMap, Vec<Diagnostic>)> {
+pub fn validate(
+    raw: RawPipeline,
+    sources: SourceMap,
+    catalog: &Catalog,
+) -> Result<Pipeline, (SourceMap, Vec<Diagnostic>)> {
     let mut diags = Vec::new();
     let stage_names: Vec<&str> = raw.stages.keys().map(String::as_str).collect();
     let mut decls = Vec::new();
@@ -35,8 +39,18 @@ pub fn validate(raw: RawPipeline, sources: SourceMap, catalog: &Catalog) -> Resu
         }
     }
     for (name, stage) in &raw.stages {
-        let Some(kind) = kinds.get(name.as_str()) else { continue };
-        if let Some(decl) = validate_stage(name, stage, kind.clone(), &kinds, &stage_names, &sources, &mut diags) {
+        let Some(kind) = kinds.get(name.as_str()) else {
+            continue;
+        };
+        if let Some(decl) = validate_stage(
+            name,
+            stage,
+            kind.clone(),
+            &kinds,
+            &stage_names,
+            &sources,
+            &mut diags,
+        ) {
             decls.push(decl);
         }
     }
@@ -47,30 +61,61 @@ pub fn validate(raw: RawPipeline, sources: SourceMap, catalog: &Catalog) -> Resu
         return Err((sources, diags));
     }
     let name = raw.name.map(|n| n.value).unwrap_or_else(|| {
-        raw.path.file_stem().map_or("pipeline".into(), |s| s.to_string_lossy().into_owned())
+        raw.path
+            .file_stem()
+            .map_or("pipeline".into(), |s| s.to_string_lossy().into_owned())
     });
-    Ok(Pipeline { name, path: raw.path, sources, stages: decls, executor: raw.executor })
+    Ok(Pipeline {
+        name,
+        path: raw.path,
+        sources,
+        stages: decls,
+        executor: raw.executor,
+    })
 }
 
-fn resolve_kind(name: &str, stage: &RawStage, catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Option<std::sync::Arc<dyn StageKind>> {
+fn resolve_kind(
+    name: &str,
+    stage: &RawStage,
+    catalog: &Catalog,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<std::sync::Arc<dyn StageKind>> {
     let Some(entry) = stage.entries.get("kind") else {
         diags.push(
-            Diagnostic::at(&stage.name_span, format!("stage `{name}` has no `kind`"), "needs `kind = \"…\"`")
-                .help(format!("known kinds: {}", catalog.names().collect::<Vec<_>>().join(", "))),
+            Diagnostic::at(
+                &stage.name_span,
+                format!("stage `{name}` has no `kind`"),
+                "needs `kind = \"…\"`",
+            )
+            .help(format!(
+                "known kinds: {}",
+                catalog.names().collect::<Vec<_>>().join(", ")
+            )),
         );
         return None;
     };
     let RawValue::Str(kind) = &entry.value.value else {
-        diags.push(Diagnostic::at(&entry.value.span, "`kind` must be a string", "expected a stage kind name"));
+        diags.push(Diagnostic::at(
+            &entry.value.span,
+            "`kind` must be a string",
+            "expected a stage kind name",
+        ));
         return None;
     };
     match catalog.get(kind) {
         Some(k) => Some(k.clone()),
         None => {
             diags.push(
-                Diagnostic::at(&entry.value.span, format!("unknown stage kind `{kind}`"), "no such stage kind")
-                    .suggest(did_you_mean(kind, catalog.names()))
-                    .help(format!("known kinds: {}", catalog.names().collect::<Vec<_>>().join(", "))),
+                Diagnostic::at(
+                    &entry.value.span,
+                    format!("unknown stage kind `{kind}`"),
+                    "no such stage kind",
+                )
+                .suggest(did_you_mean(kind, catalog.names()))
+                .help(format!(
+                    "known kinds: {}",
+                    catalog.names().collect::<Vec<_>>().join(", ")
+                )),
             );
             None
         }
@@ -98,7 +143,12 @@ fn validate_stage(
     let mut zip_entry: Option<&RawEntry> = None;
     let mut group_by = Vec::new();
     // Keys written, even if their values were rejected (so a bad value is not also "missing").
-    let written: Vec<&str> = stage.entries.keys().chain(stage.sweep.keys()).map(String::as_str).collect();
+    let written: Vec<&str> = stage
+        .entries
+        .keys()
+        .chain(stage.sweep.keys())
+        .map(String::as_str)
+        .collect();
 
     for (key, entry) in &stage.entries {
         let value = &entry.value;
@@ -106,11 +156,19 @@ fn validate_stage(
             "kind" => {}
             "seed" => match value.value {
                 RawValue::Int(s) if s >= 0 => seed = s as u64,
-                _ => diags.push(Diagnostic::at(&value.span, "`seed` must be a non-negative integer", "expected an integer ≥ 0")),
+                _ => diags.push(Diagnostic::at(
+                    &value.span,
+                    "`seed` must be a non-negative integer",
+                    "expected an integer ≥ 0",
+                )),
             },
             "threads" => match value.value {
                 RawValue::Int(t) if t >= 1 => threads = Some(t as usize),
-                _ => diags.push(Diagnostic::at(&value.span, "`threads` must be a positive integer", "expected an integer ≥ 1")),
+                _ => diags.push(Diagnostic::at(
+                    &value.span,
+                    "`threads` must be a positive integer",
+                    "expected an integer ≥ 1",
+                )),
             },
             "zip" => zip_entry = Some(entry),
             "group_by" => match &value.value {
@@ -118,12 +176,22 @@ fn validate_stage(
                 RawValue::Array(items) => {
                     for item in items {
                         match &item.value {
-                            RawValue::Str(s) => group_by.push(Spanned::new(s.clone(), item.span.clone())),
-                            _ => diags.push(Diagnostic::at(&item.span, "`group_by` takes axis names", "expected a string")),
+                            RawValue::Str(s) => {
+                                group_by.push(Spanned::new(s.clone(), item.span.clone()))
+                            }
+                            _ => diags.push(Diagnostic::at(
+                                &item.span,
+                                "`group_by` takes axis names",
+                                "expected a string",
+                            )),
                         }
                     }
                 }
-                _ => diags.push(Diagnostic::at(&value.span, "`group_by` takes an axis name or a list of them", "expected a string or list")),
+                _ => diags.push(Diagnostic::at(
+                    &value.span,
+                    "`group_by` takes an axis name or a list of them",
+                    "expected a string or list",
+                )),
             },
             _ => {
                 if let Some(spec) = specs.iter().find(|s| s.name == key) {
@@ -131,8 +199,13 @@ fn validate_stage(
                         params.insert(key.clone(), Spanned::new(v, value.span.clone()));
                     }
                 } else if let Some(port) = ports.iter().find(|p| p.name == key) {
-                    if let Some(sources) = resolve_inputs(name, port, value, kinds, stage_names, diags) {
-                        inputs.push(InputDecl { port: port.clone(), sources });
+                    if let Some(sources) =
+                        resolve_inputs(name, port, value, kinds, stage_names, diags)
+                    {
+                        inputs.push(InputDecl {
+                            port: port.clone(),
+                            sources,
+                        });
                     }
                 } else {
                     let candidates: Vec<&str> = specs
@@ -143,9 +216,13 @@ fn validate_stage(
                         .chain(["sweep"])
                         .collect();
                     diags.push(
-                        Diagnostic::at(&entry.key_span, format!("unknown parameter `{key}` for stage kind `{kind_name}`"), "unknown parameter")
-                            .suggest(did_you_mean(key, candidates))
-                            .help(describe_kind(kind.as_ref())),
+                        Diagnostic::at(
+                            &entry.key_span,
+                            format!("unknown parameter `{key}` for stage kind `{kind_name}`"),
+                            "unknown parameter",
+                        )
+                        .suggest(did_you_mean(key, candidates))
+                        .help(describe_kind(kind.as_ref())),
                     );
                 }
             }
@@ -160,20 +237,32 @@ fn validate_stage(
         } else if let Some(spec) = specs.iter().find(|s| s.name == key) {
             Some(spec)
         } else {
-            let what = if ports.iter().any(|p| p.name == key) { "an input port" } else { "not a parameter" };
+            let what = if ports.iter().any(|p| p.name == key) {
+                "an input port"
+            } else {
+                "not a parameter"
+            };
             let candidates: Vec<&str> = specs.iter().map(|s| s.name).chain(["seed"]).collect();
             diags.push(
-                Diagnostic::at(&entry.key_span, format!("cannot sweep `{key}`: {what} of stage kind `{kind_name}`"), "not a parameter")
-                    .suggest(did_you_mean(key, candidates))
-                    .help("only parameters and `seed` can be swept"),
+                Diagnostic::at(
+                    &entry.key_span,
+                    format!("cannot sweep `{key}`: {what} of stage kind `{kind_name}`"),
+                    "not a parameter",
+                )
+                .suggest(did_you_mean(key, candidates))
+                .help("only parameters and `seed` can be swept"),
             );
             continue;
         };
         if params.contains_key(key) {
             let fixed = &params[key];
             diags.push(
-                Diagnostic::at(&entry.key_span, format!("`{key}` is both set and swept"), "swept here")
-                    .also(&fixed.span, "set here"),
+                Diagnostic::at(
+                    &entry.key_span,
+                    format!("`{key}` is both set and swept"),
+                    "swept here",
+                )
+                .also(&fixed.span, "set here"),
             );
             continue;
         }
@@ -197,21 +286,50 @@ fn validate_stage(
         }
         match &spec.default {
             Some(d) => {
-                params.insert(spec.name.to_string(), Spanned::new(d.clone(), stage.name_span.clone()));
+                params.insert(
+                    spec.name.to_string(),
+                    Spanned::new(d.clone(), stage.name_span.clone()),
+                );
             }
             None => diags.push(
-                Diagnostic::at(&stage.name_span, format!("stage `{name}` (kind `{kind_name}`) needs parameter `{}`", spec.name), "missing parameter")
-                    .help(format!("`{}`: {} — {}", spec.name, spec.ty.describe(), spec.doc)),
+                Diagnostic::at(
+                    &stage.name_span,
+                    format!(
+                        "stage `{name}` (kind `{kind_name}`) needs parameter `{}`",
+                        spec.name
+                    ),
+                    "missing parameter",
+                )
+                .help(format!(
+                    "`{}`: {} — {}",
+                    spec.name,
+                    spec.ty.describe(),
+                    spec.doc
+                )),
             ),
         }
     }
     // Required inputs.
     for port in &ports {
         if !port.optional && !written.contains(&port.name) {
-            let many = if port.cardinality == Cardinality::Many { ", gathered" } else { "" };
+            let many = if port.cardinality == Cardinality::Many {
+                ", gathered"
+            } else {
+                ""
+            };
             diags.push(
-                Diagnostic::at(&stage.name_span, format!("stage `{name}` (kind `{kind_name}`) needs input `{}`", port.name), "missing input")
-                    .help(format!("`{} = \"STAGE\"`: {}{many} — {}", port.name, port.ty, port.doc)),
+                Diagnostic::at(
+                    &stage.name_span,
+                    format!(
+                        "stage `{name}` (kind `{kind_name}`) needs input `{}`",
+                        port.name
+                    ),
+                    "missing input",
+                )
+                .help(format!(
+                    "`{} = \"STAGE\"`: {}{many} — {}",
+                    port.name, port.ty, port.doc
+                )),
             );
         }
     }
@@ -226,7 +344,11 @@ fn validate_stage(
     if axes.is_empty()
         && let Err(e) = kind.check(&fixed_params)
     {
-        diags.push(Diagnostic::at(&stage.name_span, format!("stage `{name}`: {e}"), "invalid parameters"));
+        diags.push(Diagnostic::at(
+            &stage.name_span,
+            format!("stage `{name}`: {e}"),
+            "invalid parameters",
+        ));
         return None;
     }
     Some(StageDecl {
@@ -258,7 +380,12 @@ pub fn describe_kind(kind: &dyn StageKind) -> String {
 }
 
 /// Type-checks one param value; path params are resolved against the declaring file.
-pub fn check_param(spec: &ParamSpec, value: &Spanned<RawValue>, sources: &SourceMap, diags: &mut Vec<Diagnostic>) -> Option<ParamValue> {
+pub fn check_param(
+    spec: &ParamSpec,
+    value: &Spanned<RawValue>,
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ParamValue> {
     match convert_param(&spec.ty, &value.value) {
         Ok(ParamValue::Str(p)) if spec.ty == ParamType::Path => {
             let resolved = sources.base_dir(value.span.file).join(&p);
@@ -276,7 +403,12 @@ pub fn check_param(spec: &ParamSpec, value: &Spanned<RawValue>, sources: &Source
         Err(message) => {
             let mut d = Diagnostic::at(
                 &value.span,
-                format!("parameter `{}` must be {}, found {}", spec.name, spec.ty.describe(), value.value.type_name()),
+                format!(
+                    "parameter `{}` must be {}, found {}",
+                    spec.name,
+                    spec.ty.describe(),
+                    value.value.type_name()
+                ),
                 message,
             );
             if let (ParamType::Choice(options), RawValue::Str(s)) = (&spec.ty, &value.value) {
@@ -290,7 +422,13 @@ pub fn check_param(spec: &ParamSpec, value: &Spanned<RawValue>, sources: &Source
 
 /// Converts a raw value to a param value of type `ty`, or says what was expected.
 pub fn convert_param(ty: &ParamType, value: &RawValue) -> Result<ParamValue, String> {
-    let finite = |f: f64| if f.is_finite() { Ok(ParamValue::Float(f)) } else { Err("expected a finite number".to_string()) };
+    let finite = |f: f64| {
+        if f.is_finite() {
+            Ok(ParamValue::Float(f))
+        } else {
+            Err("expected a finite number".to_string())
+        }
+    };
     match (ty, value) {
         (ParamType::Bool, RawValue::Bool(b)) => Ok(ParamValue::Bool(*b)),
         (ParamType::Int, RawValue::Int(i)) => Ok(ParamValue::Int(*i)),
@@ -333,22 +471,34 @@ fn resolve_inputs(
             for item in items {
                 match &item.value {
                     RawValue::Str(s) => refs.push((s.clone(), item.span.clone())),
-                    _ => diags.push(Diagnostic::at(&item.span, "an input names a stage", "expected \"STAGE\" or \"STAGE.PORT\"")),
+                    _ => diags.push(Diagnostic::at(
+                        &item.span,
+                        "an input names a stage",
+                        "expected \"STAGE\" or \"STAGE.PORT\"",
+                    )),
                 }
             }
             refs
         }
         RawValue::Array(_) => {
             diags.push(
-                Diagnostic::at(&value.span, format!("input `{}` takes one upstream, not a list", port.name), "expected one \"STAGE\"")
-                    .help("a swept upstream is mapped: one node per upstream instance"),
+                Diagnostic::at(
+                    &value.span,
+                    format!("input `{}` takes one upstream, not a list", port.name),
+                    "expected one \"STAGE\"",
+                )
+                .help("a swept upstream is mapped: one node per upstream instance"),
             );
             return None;
         }
         other => {
             diags.push(Diagnostic::at(
                 &value.span,
-                format!("input `{}` must name a stage, found {}", port.name, other.type_name()),
+                format!(
+                    "input `{}` must name a stage, found {}",
+                    port.name,
+                    other.type_name()
+                ),
                 "expected \"STAGE\" or \"STAGE.PORT\"",
             ));
             return None;
@@ -361,14 +511,22 @@ fn resolve_inputs(
             None => (text.clone(), None),
         };
         if up == stage_name {
-            diags.push(Diagnostic::at(&span, format!("stage `{stage_name}` reads its own output"), "a stage cannot be its own input"));
+            diags.push(Diagnostic::at(
+                &span,
+                format!("stage `{stage_name}` reads its own output"),
+                "a stage cannot be its own input",
+            ));
             continue;
         }
         let Some(up_kind) = kinds.get(up.as_str()) else {
             if !stage_names.contains(&up.as_str()) {
                 diags.push(
-                    Diagnostic::at(&span, format!("input `{}` names no stage `{up}`", port.name), "unknown stage")
-                        .suggest(did_you_mean(&up, stage_names.iter().copied())),
+                    Diagnostic::at(
+                        &span,
+                        format!("input `{}` names no stage `{up}`", port.name),
+                        "unknown stage",
+                    )
+                    .suggest(did_you_mean(&up, stage_names.iter().copied())),
                 );
             }
             continue;
@@ -382,25 +540,47 @@ fn resolve_inputs(
         let Some(out_port) = chosen else {
             let names: Vec<&str> = outputs.iter().map(|o| o.name).collect();
             let message = match &up_port {
-                Some(p) => format!("stage `{up}` (kind `{}`) has no output `{p}`", up_kind.name()),
+                Some(p) => format!(
+                    "stage `{up}` (kind `{}`) has no output `{p}`",
+                    up_kind.name()
+                ),
                 None => format!("stage `{up}` has several outputs; say which one"),
             };
             diags.push(
                 Diagnostic::at(&span, message, "unknown output")
-                    .suggest(up_port.as_deref().and_then(|p| did_you_mean(p, names.iter().copied())))
-                    .help(format!("outputs of `{up}`: {}", names.iter().map(|n| format!("{up}.{n}")).collect::<Vec<_>>().join(", "))),
+                    .suggest(
+                        up_port
+                            .as_deref()
+                            .and_then(|p| did_you_mean(p, names.iter().copied())),
+                    )
+                    .help(format!(
+                        "outputs of `{up}`: {}",
+                        names
+                            .iter()
+                            .map(|n| format!("{up}.{n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
             );
             continue;
         };
         if out_port.ty != port.ty {
             diags.push(Diagnostic::at(
                 &span,
-                format!("input `{}` of `{stage_name}` takes {}, but `{up}.{}` is {}", port.name, port.ty, out_port.name, out_port.ty),
+                format!(
+                    "input `{}` of `{stage_name}` takes {}, but `{up}.{}` is {}",
+                    port.name, port.ty, out_port.name, out_port.ty
+                ),
                 "wrong artifact type",
             ));
             continue;
         }
-        out.push(SourceRef { stage: up, port: out_port.name.to_string(), ty: out_port.ty, span });
+        out.push(SourceRef {
+            stage: up,
+            port: out_port.name.to_string(),
+            ty: out_port.ty,
+            span,
+        });
     }
     Some(out)
 }
@@ -411,8 +591,15 @@ fn check_zip(entry: &RawEntry, axes: &[Axis], diags: &mut Vec<Diagnostic>) -> bo
             if *z {
                 let lens: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
                 if lens.windows(2).any(|w| w[0] != w[1]) {
-                    let sizes: Vec<String> = axes.iter().map(|a| format!("{} has {}", a.name, a.values.len())).collect();
-                    diags.push(Diagnostic::at(&entry.value.span, "zipped axes must have the same length", sizes.join(", ")));
+                    let sizes: Vec<String> = axes
+                        .iter()
+                        .map(|a| format!("{} has {}", a.name, a.values.len()))
+                        .collect();
+                    diags.push(Diagnostic::at(
+                        &entry.value.span,
+                        "zipped axes must have the same length",
+                        sizes.join(", "),
+                    ));
                 }
             }
             *z
@@ -431,7 +618,11 @@ fn check_zip(entry: &RawEntry, axes: &[Axis], diags: &mut Vec<Diagnostic>) -> bo
 fn check_cycles(decls: &[StageDecl], diags: &mut Vec<Diagnostic>) {
     let mut graph = DiGraph::<usize, ()>::new();
     let nodes: Vec<_> = (0..decls.len()).map(|i| graph.add_node(i)).collect();
-    let index: HashMap<&str, usize> = decls.iter().enumerate().map(|(i, d)| (d.name.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = decls
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.name.as_str(), i))
+        .collect();
     for (i, d) in decls.iter().enumerate() {
         for input in &d.inputs {
             for s in &input.sources {
@@ -470,7 +661,11 @@ fn check_cycles(decls: &[StageDecl], diags: &mut Vec<Diagnostic>) {
         }
         let names: Vec<&str> = path.iter().map(|&i| decls[i].name.as_str()).collect();
         let first = &decls[start];
-        let mut d = Diagnostic::at(&first.name_span, format!("the stages form a cycle: {}", names.join(" → ")), "part of the cycle");
+        let mut d = Diagnostic::at(
+            &first.name_span,
+            format!("the stages form a cycle: {}", names.join(" → ")),
+            "part of the cycle",
+        );
         for &i in &path[1..path.len().saturating_sub(1)] {
             d = d.also(&decls[i].name_span, "part of the cycle");
         }

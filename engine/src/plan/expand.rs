@@ -17,8 +17,8 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::params::Params;
-use crate::pipeline::model::{Pipeline, StageDecl};
 use crate::pipeline::PipelineError;
+use crate::pipeline::model::{Pipeline, StageDecl};
 use crate::plan::{InputSource, Plan, PlanInput, PlanNode};
 use crate::stage::Cardinality;
 use crate::value::ParamValue;
@@ -29,7 +29,8 @@ type AxisId = (String, String);
 type Coords = Vec<(AxisId, ParamValue)>;
 
 fn agrees(a: &Coords, b: &Coords) -> bool {
-    b.iter().all(|(id, v)| a.iter().find(|(i, _)| i == id).is_none_or(|(_, w)| w == v))
+    b.iter()
+        .all(|(id, v)| a.iter().find(|(i, _)| i == id).is_none_or(|(_, w)| w == v))
 }
 
 /// Every consistent merge of one element of `left` with one of `right`.
@@ -39,7 +40,11 @@ fn join(left: Vec<Coords>, right: &[Coords]) -> Vec<Coords> {
         for r in right {
             if agrees(l, r) {
                 let mut merged = l.clone();
-                merged.extend(r.iter().filter(|(id, _)| !l.iter().any(|(i, _)| i == id)).cloned());
+                merged.extend(
+                    r.iter()
+                        .filter(|(id, _)| !l.iter().any(|(i, _)| i == id))
+                        .cloned(),
+                );
                 out.push(merged);
             }
         }
@@ -55,12 +60,21 @@ fn own_coords(decl: &StageDecl) -> Vec<Coords> {
     if decl.zip {
         let n = decl.axes[0].values.len();
         return (0..n)
-            .map(|i| decl.axes.iter().map(|a| (id(&a.name), a.values[i].clone())).collect())
+            .map(|i| {
+                decl.axes
+                    .iter()
+                    .map(|a| (id(&a.name), a.values[i].clone()))
+                    .collect()
+            })
             .collect();
     }
     let mut out = vec![Vec::new()];
     for axis in &decl.axes {
-        let values: Vec<Coords> = axis.values.iter().map(|v| vec![(id(&axis.name), v.clone())]).collect();
+        let values: Vec<Coords> = axis
+            .values
+            .iter()
+            .map(|v| vec![(id(&axis.name), v.clone())])
+            .collect();
         out = join(out, &values);
     }
     out
@@ -78,7 +92,9 @@ pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
         let mut space: Vec<Coords> = vec![Vec::new()];
         for input in &decl.inputs {
             for source in &input.sources {
-                let Some(up) = instances.get(&source.stage) else { continue };
+                let Some(up) = instances.get(&source.stage) else {
+                    continue;
+                };
                 let factor: Vec<Coords> = match input.port.cardinality {
                     Cardinality::One => up.iter().map(|(c, _)| c.clone()).collect(),
                     Cardinality::Many => {
@@ -86,7 +102,9 @@ pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
                         for (c, _) in up {
                             let g: Coords = c
                                 .iter()
-                                .filter(|((_, name), _)| decl.group_by.iter().any(|g| &g.value == name))
+                                .filter(|((_, name), _)| {
+                                    decl.group_by.iter().any(|g| &g.value == name)
+                                })
                                 .cloned()
                                 .collect();
                             if !groups.contains(&g) {
@@ -107,18 +125,28 @@ pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
                 .filter(|i| i.port.cardinality == Cardinality::Many)
                 .flat_map(|i| i.sources.iter())
                 .filter_map(|s| instances.get(&s.stage))
-                .flat_map(|up| up.first().map(|(c, _)| c.iter().map(|((_, n), _)| n.clone()).collect::<Vec<_>>()))
+                .flat_map(|up| {
+                    up.first()
+                        .map(|(c, _)| c.iter().map(|((_, n), _)| n.clone()).collect::<Vec<_>>())
+                })
                 .flatten()
                 .collect();
             if !available.contains(&g.value) {
                 diags.push(
-                    Diagnostic::at(&g.span, format!("`group_by`: no gathered input of `{}` has an axis `{}`", decl.name, g.value), "unknown axis")
-                        .suggest(did_you_mean(&g.value, available.iter().map(String::as_str)))
-                        .help(if available.is_empty() {
-                            "group_by applies to gathered (many) inputs from swept stages".to_string()
-                        } else {
-                            format!("axes available: {}", available.join(", "))
-                        }),
+                    Diagnostic::at(
+                        &g.span,
+                        format!(
+                            "`group_by`: no gathered input of `{}` has an axis `{}`",
+                            decl.name, g.value
+                        ),
+                        "unknown axis",
+                    )
+                    .suggest(did_you_mean(&g.value, available.iter().map(String::as_str)))
+                    .help(if available.is_empty() {
+                        "group_by applies to gathered (many) inputs from swept stages".to_string()
+                    } else {
+                        format!("axes available: {}", available.join(", "))
+                    }),
                 );
             }
         }
@@ -126,7 +154,10 @@ pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
         if space.is_empty() {
             diags.push(Diagnostic::at(
                 &decl.name_span,
-                format!("stage `{}` has no instances: the sweeps of its inputs never agree", decl.name),
+                format!(
+                    "stage `{}` has no instances: the sweeps of its inputs never agree",
+                    decl.name
+                ),
                 "empty expansion",
             ));
             continue;
@@ -139,12 +170,22 @@ pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
         let lookups: Vec<Vec<SourceLookup>> = decl
             .inputs
             .iter()
-            .map(|input| input.sources.iter().map(|s| SourceLookup::new(instances.get(&s.stage), &axes, &s.port)).collect())
+            .map(|input| {
+                input
+                    .sources
+                    .iter()
+                    .map(|s| SourceLookup::new(instances.get(&s.stage), &axes, &s.port))
+                    .collect()
+            })
             .collect();
         let mut mine = Vec::new();
         for coords in space {
             let node = build_node(decl, &coords, &lookups);
-            let ups: Vec<usize> = node.inputs.iter().flat_map(|i| i.sources.iter().map(|s| s.node)).collect();
+            let ups: Vec<usize> = node
+                .inputs
+                .iter()
+                .flat_map(|i| i.sources.iter().map(|s| s.node))
+                .collect();
             let index = graph.add_node(node);
             for up in ups {
                 graph.update_edge(NodeIndex::new(up), index, ());
@@ -155,7 +196,10 @@ pub fn plan(pipeline: &Pipeline) -> Result<Plan, PipelineError> {
         instances.insert(decl.name.clone(), mine);
     }
     if !diags.is_empty() {
-        return Err(PipelineError { sources: pipeline.sources.clone(), diagnostics: diags });
+        return Err(PipelineError {
+            sources: pipeline.sources.clone(),
+            diagnostics: diags,
+        });
     }
     let by_name = order.iter().map(|&i| (graph[i].name.clone(), i)).collect();
     Ok(Plan {
@@ -187,22 +231,37 @@ fn project(coords: &Coords, axes: &[AxisId]) -> String {
 }
 
 impl SourceLookup {
-    fn new(instances: Option<&Vec<(Coords, NodeIndex)>>, axes: &[AxisId], port: &str) -> SourceLookup {
+    fn new(
+        instances: Option<&Vec<(Coords, NodeIndex)>>,
+        axes: &[AxisId],
+        port: &str,
+    ) -> SourceLookup {
         let instances = instances.map_or(&[][..], Vec::as_slice);
         let shared: Vec<AxisId> = instances
             .first()
-            .map(|(c, _)| c.iter().map(|(id, _)| id.clone()).filter(|id| axes.contains(id)).collect())
+            .map(|(c, _)| {
+                c.iter()
+                    .map(|(id, _)| id.clone())
+                    .filter(|id| axes.contains(id))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut groups: HashMap<String, Vec<NodeIndex>> = HashMap::new();
         for (c, idx) in instances {
             groups.entry(project(c, &shared)).or_default().push(*idx);
         }
-        SourceLookup { shared, port: port.to_string(), groups }
+        SourceLookup {
+            shared,
+            port: port.to_string(),
+            groups,
+        }
     }
 
     /// The instances that agree with `coords` on every shared axis, in plan order.
     fn matching(&self, coords: &Coords) -> &[NodeIndex] {
-        self.groups.get(&project(coords, &self.shared)).map_or(&[], Vec::as_slice)
+        self.groups
+            .get(&project(coords, &self.shared))
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -229,9 +288,18 @@ fn build_node(decl: &StageDecl, coords: &Coords, lookups: &[Vec<SourceLookup>]) 
         .map(|(input, sources)| {
             let sources = sources
                 .iter()
-                .flat_map(|l| l.matching(coords).iter().map(|idx| InputSource { node: idx.index(), port: l.port.clone() }))
+                .flat_map(|l| {
+                    l.matching(coords).iter().map(|idx| InputSource {
+                        node: idx.index(),
+                        port: l.port.clone(),
+                    })
+                })
                 .collect();
-            PlanInput { port: input.port.name.to_string(), ty: input.port.ty, sources }
+            PlanInput {
+                port: input.port.name.to_string(),
+                ty: input.port.ty,
+                sources,
+            }
         })
         .collect();
     // Display names: qualify an axis with its stage only where two axes share a name.
@@ -239,7 +307,14 @@ fn build_node(decl: &StageDecl, coords: &Coords, lookups: &[Vec<SourceLookup>]) 
         .iter()
         .map(|((stage, axis), v)| {
             let clash = coords.iter().filter(|((_, a), _)| a == axis).count() > 1;
-            (if clash { format!("{stage}.{axis}") } else { axis.clone() }, v.clone())
+            (
+                if clash {
+                    format!("{stage}.{axis}")
+                } else {
+                    axis.clone()
+                },
+                v.clone(),
+            )
         })
         .collect();
     let name = if display.is_empty() {
@@ -248,7 +323,10 @@ fn build_node(decl: &StageDecl, coords: &Coords, lookups: &[Vec<SourceLookup>]) 
         let parts: Vec<String> = display.iter().map(|(a, v)| format!("{a}={v}")).collect();
         format!("{}[{}]", decl.name, parts.join(","))
     };
-    let threads = decl.threads.unwrap_or_else(|| decl.kind.threads(&params)).max(1);
+    let threads = decl
+        .threads
+        .unwrap_or_else(|| decl.kind.threads(&params))
+        .max(1);
     let gpus = decl.kind.gpus(&params);
     PlanNode {
         name,
@@ -262,7 +340,12 @@ fn build_node(decl: &StageDecl, coords: &Coords, lookups: &[Vec<SourceLookup>]) 
         threads,
         gpus,
         inputs,
-        outputs: decl.kind.outputs().iter().map(|p| (p.name.to_string(), p.ty)).collect(),
+        outputs: decl
+            .kind
+            .outputs()
+            .iter()
+            .map(|p| (p.name.to_string(), p.ty))
+            .collect(),
     }
 }
 
@@ -276,7 +359,11 @@ fn stage_order(pipeline: &Pipeline) -> Vec<&StageDecl> {
             if done.contains(&decl.name.as_str()) {
                 continue;
             }
-            let ready = decl.inputs.iter().flat_map(|i| &i.sources).all(|s| done.contains(&s.stage.as_str()));
+            let ready = decl
+                .inputs
+                .iter()
+                .flat_map(|i| &i.sources)
+                .all(|s| done.contains(&s.stage.as_str()));
             if ready {
                 done.push(&decl.name);
                 out.push(decl);

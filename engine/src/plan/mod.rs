@@ -88,7 +88,11 @@ impl Plan {
         if let Some(i) = self.find(name) {
             return vec![i];
         }
-        self.order.iter().copied().filter(|&i| self.graph[i].stage == name).collect()
+        self.order
+            .iter()
+            .copied()
+            .filter(|&i| self.graph[i].stage == name)
+            .collect()
     }
 
     /// All node names, for "did you mean".
@@ -105,7 +109,10 @@ impl Plan {
                 continue;
             }
             keep[i.index()] = true;
-            stack.extend(self.graph.neighbors_directed(i, petgraph::Direction::Incoming));
+            stack.extend(
+                self.graph
+                    .neighbors_directed(i, petgraph::Direction::Incoming),
+            );
         }
         keep
     }

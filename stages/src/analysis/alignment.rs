@@ -19,7 +19,8 @@
 
 use faer::Mat;
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use serde_json::json;
 
@@ -56,14 +57,20 @@ impl AlignmentResult {
 
 /// Alignment of `coef` (units × neurons). `informative` selects the rows when `entropy_units`
 /// is `Informative` (None: every unit).
-pub fn alignment(coef: &Mat<f64>, informative: Option<&[bool]>, entropy_units: EntropyUnits) -> AlignmentResult {
+pub fn alignment(
+    coef: &Mat<f64>,
+    informative: Option<&[bool]>,
+    entropy_units: EntropyUnits,
+) -> AlignmentResult {
     let rows: Vec<usize> = match (entropy_units, informative) {
         (EntropyUnits::Informative, Some(mask)) => (0..coef.nrows()).filter(|&d| mask[d]).collect(),
         _ => (0..coef.nrows()).collect(),
     };
     let d = rows.len();
     let q = coef.ncols();
-    let col_sums: Vec<f64> = (0..q).map(|j| rows.iter().map(|&r| coef[(r, j)].abs()).sum()).collect();
+    let col_sums: Vec<f64> = (0..q)
+        .map(|j| rows.iter().map(|&r| coef[(r, j)].abs()).sum())
+        .collect();
     let total: f64 = col_sums.iter().sum();
     let log_d = (d as f64).ln();
     let mut c = vec![0.0; q];
@@ -90,7 +97,13 @@ pub fn alignment(coef: &Mat<f64>, informative: Option<&[bool]>, entropy_units: E
         c[j] = rho[j] * (1.0 - hj);
     }
     let alignment = if total > 0.0 { c.iter().sum() } else { 0.0 };
-    AlignmentResult { alignment, c, h, rho, d }
+    AlignmentResult {
+        alignment,
+        c,
+        h,
+        rho,
+        d,
+    }
 }
 
 pub struct Alignment;
@@ -119,49 +132,111 @@ impl StageKind for Alignment {
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("lasso", ArtifactType::Json, "a `lasso-ve` result (its `coef` and `informative`)").optional(),
-            PortSpec::one("weights", ArtifactType::Table, "a weight matrix, units × neurons (instead of `lasso`)").optional(),
-            PortSpec::one("informative", ArtifactType::Table, "a boolean per unit (for entropy_units = \"informative\")").optional(),
+            PortSpec::one(
+                "lasso",
+                ArtifactType::Json,
+                "a `lasso-ve` result (its `coef` and `informative`)",
+            )
+            .optional(),
+            PortSpec::one(
+                "weights",
+                ArtifactType::Table,
+                "a weight matrix, units × neurons (instead of `lasso`)",
+            )
+            .optional(),
+            PortSpec::one(
+                "informative",
+                ArtifactType::Table,
+                "a boolean per unit (for entropy_units = \"informative\")",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("result", ArtifactType::Json, "alignment, C_j, H_j, rho_j, D")]
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Json,
+            "alignment, C_j, H_j, rho_j, D",
+        )]
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let entropy_units =
-            if ctx.params().str("entropy_units")? == "informative" { EntropyUnits::Informative } else { EntropyUnits::All };
-        let (coef, mut mask) = match (inputs.is_connected("lasso"), inputs.is_connected("weights")) {
+        let entropy_units = if ctx.params().str("entropy_units")? == "informative" {
+            EntropyUnits::Informative
+        } else {
+            EntropyUnits::All
+        };
+        let (coef, mut mask) = match (inputs.is_connected("lasso"), inputs.is_connected("weights"))
+        {
             (true, false) => {
                 let v = inputs.json("lasso")?;
-                let coef = matrix::json_matrix(matrix::field(v, "coef", "lasso")?, "coef", "lasso")?;
+                let coef =
+                    matrix::json_matrix(matrix::field(v, "coef", "lasso")?, "coef", "lasso")?;
                 let mask = match v.get("informative") {
                     Some(m) => Some(matrix::json_bools(m, "informative", "lasso")?),
                     None => None,
                 };
                 (coef, mask)
             }
-            (false, true) => (matrix::read_matrix(inputs.table("weights")?, "weights")?.data, None),
-            (true, true) => return Err(StageError::input("weights", "give either `lasso` or `weights`, not both")),
-            (false, false) => return Err(StageError::input("lasso", "not connected (give `lasso` or `weights`)")),
+            (false, true) => (
+                matrix::read_matrix(inputs.table("weights")?, "weights")?.data,
+                None,
+            ),
+            (true, true) => {
+                return Err(StageError::input(
+                    "weights",
+                    "give either `lasso` or `weights`, not both",
+                ));
+            }
+            (false, false) => {
+                return Err(StageError::input(
+                    "lasso",
+                    "not connected (give `lasso` or `weights`)",
+                ));
+            }
         };
         if coef.ncols() == 0 || coef.nrows() == 0 {
-            return Err(StageError::input(if inputs.is_connected("lasso") { "lasso" } else { "weights" }, "the weight matrix is empty"));
-        }
-        if let Some((i, j)) = (0..coef.nrows()).flat_map(|i| (0..coef.ncols()).map(move |j| (i, j))).find(|&(i, j)| !coef[(i, j)].is_finite()) {
             return Err(StageError::input(
-                if inputs.is_connected("lasso") { "lasso" } else { "weights" },
+                if inputs.is_connected("lasso") {
+                    "lasso"
+                } else {
+                    "weights"
+                },
+                "the weight matrix is empty",
+            ));
+        }
+        if let Some((i, j)) = (0..coef.nrows())
+            .flat_map(|i| (0..coef.ncols()).map(move |j| (i, j)))
+            .find(|&(i, j)| !coef[(i, j)].is_finite())
+        {
+            return Err(StageError::input(
+                if inputs.is_connected("lasso") {
+                    "lasso"
+                } else {
+                    "weights"
+                },
                 format!("weight [{i}, {j}] is not a finite number"),
             ));
         }
         if inputs.is_connected("informative") {
-            mask = Some(matrix::read_mask(inputs.table("informative")?, "informative", coef.nrows())?);
+            mask = Some(matrix::read_mask(
+                inputs.table("informative")?,
+                "informative",
+                coef.nrows(),
+            )?);
         }
         if let Some(m) = &mask
             && m.len() != coef.nrows()
         {
-            return Err(StageError::input("lasso", format!("`informative` has {} entries but `coef` has {} rows", m.len(), coef.nrows())));
+            return Err(StageError::input(
+                "lasso",
+                format!(
+                    "`informative` has {} entries but `coef` has {} rows",
+                    m.len(),
+                    coef.nrows()
+                ),
+            ));
         }
         let result = alignment(&coef, mask.as_deref(), entropy_units);
         Ok(Outputs::new().json("result", result.to_json()))
@@ -174,7 +249,14 @@ mod tests {
 
     #[test]
     fn hand_case() {
-        let w = Mat::from_fn(4, 3, |i, j| [[2.0, 1.0, 0.0], [0.0, -1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]][i][j]);
+        let w = Mat::from_fn(4, 3, |i, j| {
+            [
+                [2.0, 1.0, 0.0],
+                [0.0, -1.0, 0.0],
+                [0.0, 1.0, 0.0],
+                [0.0, 1.0, 0.0],
+            ][i][j]
+        });
         let r = alignment(&w, None, EntropyUnits::All);
         assert!((r.alignment - 1.0 / 3.0).abs() < 1e-15);
         assert_eq!(r.h[2], None);
@@ -190,7 +272,9 @@ mod tests {
             let (p, q) = (2 + trial % 7, 1 + trial % 11);
             let mut w = Mat::<f64>::zeros(p, q);
             for j in 0..q {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let unit = (s >> 33) as usize % p;
                 let mag = 1e-3 + ((s >> 11) % 1000) as f64;
                 w[(unit, j)] = if s & 1 == 0 { mag } else { -mag };

@@ -21,7 +21,8 @@
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use serde_json::json;
 
@@ -29,15 +30,21 @@ use crate::analysis::lasso_ve::informative_units;
 use crate::matrix::{self, Labeled};
 use crate::numeric::moments::mean;
 
-/// Columns of `m` centred and scaled to unit norm (for correlations by dot products).
+/// Columns of `m` centred and scaled to unit norm (for correlations by dot products); a
+/// constant column becomes NaN.
 pub fn unit_norm_columns(m: &Mat<f64>) -> Mat<f64> {
     let n = m.nrows();
     let mut out = Mat::<f64>::zeros(n, m.ncols());
     for j in 0..m.ncols() {
-        let mu = m.col(j).iter().sum::<f64>() / n as f64;
-        let norm = m.col(j).iter().map(|x| (x - mu).powi(2)).sum::<f64>().sqrt();
-        for i in 0..n {
-            out[(i, j)] = if norm > 0.0 { (m[(i, j)] - mu) / norm } else { f64::NAN };
+        let col = m.col_as_slice(j);
+        let mu = col.iter().sum::<f64>() / n as f64;
+        let norm = col.iter().map(|x| (x - mu).powi(2)).sum::<f64>().sqrt();
+        for (o, &x) in out.col_as_slice_mut(j).iter_mut().zip(col) {
+            *o = if norm > 0.0 {
+                (x - mu) / norm
+            } else {
+                f64::NAN
+            };
         }
     }
     out
@@ -47,15 +54,29 @@ pub fn unit_norm_columns(m: &Mat<f64>) -> Mat<f64> {
 pub fn pearson_between(a: &Mat<f64>, b: &Mat<f64>) -> Mat<f64> {
     let (za, zb) = (unit_norm_columns(a), unit_norm_columns(b));
     let mut out = Mat::<f64>::zeros(a.ncols(), b.ncols());
-    matmul(out.as_mut(), Accum::Replace, za.transpose(), zb.as_ref(), 1.0, Par::Seq);
+    matmul(
+        out.as_mut(),
+        Accum::Replace,
+        za.transpose(),
+        zb.as_ref(),
+        1.0,
+        Par::Seq,
+    );
     out
 }
 
-pub fn compute(units: &Labeled, responses: &Labeled, informative: &[bool]) -> Result<serde_json::Value, StageError> {
+pub fn compute(
+    units: &Labeled,
+    responses: &Labeled,
+    informative: &[bool],
+) -> Result<serde_json::Value, StageError> {
     matrix::reject_constant_columns(responses, None, "responses", "neuron")?;
     let used: Vec<usize> = (0..units.ncols()).filter(|&u| informative[u]).collect();
     if used.is_empty() {
-        return Err(StageError::input("units", "has no informative unit (variance ≥ var_threshold)"));
+        return Err(StageError::input(
+            "units",
+            "has no informative unit (variance ≥ var_threshold)",
+        ));
     }
     let x = matrix::take_cols(&units.data, &used);
     let r = pearson_between(&x, &responses.data);
@@ -80,7 +101,12 @@ pub fn compute(units: &Labeled, responses: &Labeled, informative: &[bool]) -> Re
     unique.dedup();
     let unit_best: Vec<f64> = unique
         .iter()
-        .map(|&u| (0..q).filter(|&j| best[j] == u).map(|j| ratio[j]).fold(f64::NEG_INFINITY, f64::max))
+        .map(|&u| {
+            (0..q)
+                .filter(|&j| best[j] == u)
+                .map(|j| ratio[j])
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
         .collect();
     Ok(json!({
         "abs_corr": matrix::mat_rows(&abs),
@@ -121,14 +147,31 @@ impl StageKind for CorrRatio {
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("units", ArtifactType::Table, "model unit activations, images × units"),
-            PortSpec::one("responses", ArtifactType::Table, "neural responses, images × neurons"),
-            PortSpec::one("informative", ArtifactType::Table, "a boolean per unit, replacing the variance rule").optional(),
+            PortSpec::one(
+                "units",
+                ArtifactType::Table,
+                "model unit activations, images × units",
+            ),
+            PortSpec::one(
+                "responses",
+                ArtifactType::Table,
+                "neural responses, images × neurons",
+            ),
+            PortSpec::one(
+                "informative",
+                ArtifactType::Table,
+                "a boolean per unit, replacing the variance rule",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("result", ArtifactType::Json, "the METHODS §5 fields")]
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Json,
+            "the METHODS §5 fields",
+        )]
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {

@@ -27,65 +27,136 @@
 //! of `units`), `match_neuron`, `match_cost`, `slope`, `intercept` (per pair), `cosine_distance`
 //! (per held-out image), `mean_cosine_distance`.
 
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use serde_json::json;
 
-use crate::analysis::corr_ratio::pearson_between;
 use crate::analysis::lasso_ve::informative_units;
 use crate::matrix::{self, Labeled};
 use crate::numeric::lsap::linear_sum_assignment;
 use crate::numeric::moments::mean;
 
 /// Decoding on matched inputs: `shared[i]` marks the images used for matching and regression.
-pub fn compute(units: &Labeled, responses: &Labeled, shared: &[bool], informative: &[bool], abs_corr: bool) -> Result<serde_json::Value, StageError> {
+/// Runs the AVX2 build of the same code where the CPU has it (bit-identical: nothing is fused).
+pub fn compute(
+    units: &Labeled,
+    responses: &Labeled,
+    shared: &[bool],
+    informative: &[bool],
+    abs_corr: bool,
+) -> Result<serde_json::Value, StageError> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { compute_avx2(units, responses, shared, informative, abs_corr) };
+        }
+    }
+    compute_impl(units, responses, shared, informative, abs_corr)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn compute_avx2(
+    units: &Labeled,
+    responses: &Labeled,
+    shared: &[bool],
+    informative: &[bool],
+    abs_corr: bool,
+) -> Result<serde_json::Value, StageError> {
+    compute_impl(units, responses, shared, informative, abs_corr)
+}
+
+#[inline(always)]
+fn compute_impl(
+    units: &Labeled,
+    responses: &Labeled,
+    shared: &[bool],
+    informative: &[bool],
+    abs_corr: bool,
+) -> Result<serde_json::Value, StageError> {
     let n = responses.nrows();
     let sh: Vec<usize> = (0..n).filter(|&i| shared[i]).collect();
     let held: Vec<usize> = (0..n).filter(|&i| !shared[i]).collect();
     if held.is_empty() {
-        return Err(StageError::input("split", "has no held-out images (every image has shared = true)"));
+        return Err(StageError::input(
+            "split",
+            "has no held-out images (every image has shared = true)",
+        ));
     }
     if sh.len() < 2 {
-        return Err(StageError::input("split", format!("has {} shared image(s); matching and regression need at least 2", sh.len())));
+        return Err(StageError::input(
+            "split",
+            format!(
+                "has {} shared image(s); matching and regression need at least 2",
+                sh.len()
+            ),
+        ));
     }
     let used: Vec<usize> = (0..units.ncols()).filter(|&u| informative[u]).collect();
     if used.is_empty() {
-        return Err(StageError::input("units", "has no informative unit (variance ≥ var_threshold)"));
+        return Err(StageError::input(
+            "units",
+            "has no informative unit (variance ≥ var_threshold)",
+        ));
     }
-    matrix::reject_constant_columns(responses, Some(&sh), "responses", "neuron")?;
-    let units_inf = Labeled {
-        data: matrix::take_cols(&units.data, &used),
-        ids: None,
-        columns: used.iter().map(|&u| units.columns[u].clone()).collect(),
-    };
-    if let Err(e) = matrix::reject_constant_columns(&units_inf, Some(&sh), "units", "informative unit") {
-        return Err(e);
+    // z-score with the shared images' statistics (one pass for the stats, one per row set).
+    let x = matrix::take_cols(&units.data, &used);
+    let (mx, sx) = matrix::column_stats(&x, Some(&sh));
+    let (my, sy) = matrix::column_stats(&responses.data, Some(&sh));
+    let over = " over the shared images";
+    matrix::reject_zero_stds(responses, &sy, "responses", "neuron", over)?;
+    if let Some(k) = sx.iter().position(|&s| s <= 0.0) {
+        let label = matrix::column_label(units, used[k]);
+        return Err(StageError::input(
+            "units",
+            format!("informative unit {label} has zero variance{over}"),
+        ));
     }
-    // z-score with the shared images' statistics.
-    let mut x = units_inf.data.clone();
-    matrix::zscore_columns(&mut x, Some(&sh), None);
-    let mut y = responses.data.clone();
-    matrix::zscore_columns(&mut y, Some(&sh), None);
-    let (xs, ys) = (matrix::take_rows(&x, &sh), matrix::take_rows(&y, &sh));
-    let (xh, yh) = (matrix::take_rows(&x, &held), matrix::take_rows(&y, &held));
-    let d = pearson_between(&xs, &ys);
+    let (xs, xh) = (
+        matrix::zscored_rows(&x, &sh, &mx, &sx),
+        matrix::zscored_rows(&x, &held, &mx, &sx),
+    );
+    let (ys, yh) = (
+        matrix::zscored_rows(&responses.data, &sh, &my, &sy),
+        matrix::zscored_rows(&responses.data, &held, &my, &sy),
+    );
+    // Pearson over the shared images: the columns are z-scored there (population std), so
+    // D = xsᵀys / n_shared.
+    let mut d = Mat::<f64>::zeros(xs.ncols(), ys.ncols());
+    matmul(
+        d.as_mut(),
+        Accum::Replace,
+        xs.transpose(),
+        ys.as_ref(),
+        1.0 / sh.len() as f64,
+        Par::Seq,
+    );
     let (p, q) = (d.nrows(), d.ncols());
-    let cost: Vec<f64> =
-        (0..p * q).map(|k| { let v = d[(k / q, k % q)]; 1.0 - if abs_corr { v.abs() } else { v } }).collect();
-    let pairs = linear_sum_assignment(&cost, p, q).map_err(|e| StageError::failed(format!("assignment failed: {e:?}")))?;
+    let cost: Vec<f64> = (0..p * q)
+        .map(|k| {
+            let v = d[(k / q, k % q)];
+            1.0 - if abs_corr { v.abs() } else { v }
+        })
+        .collect();
+    let pairs = linear_sum_assignment(&cost, p, q)
+        .map_err(|e| StageError::failed(format!("assignment failed: {e:?}")))?;
     let match_cost: f64 = pairs.iter().map(|&(i, j)| cost[i * q + j]).sum();
     let mut slope = Vec::with_capacity(pairs.len());
     let mut intercept = Vec::with_capacity(pairs.len());
     let mut pred = Mat::<f64>::zeros(held.len(), p);
     for &(i, j) in &pairs {
         // OLS x_i ~ y_j with intercept over the shared images.
-        let (mx, my) = (mean(&xs.col(i).iter().copied().collect::<Vec<_>>()), mean(&ys.col(j).iter().copied().collect::<Vec<_>>()));
+        let (xi, yj) = (xs.col_as_slice(i), ys.col_as_slice(j));
+        let (mx, my) = (mean(xi), mean(yj));
         let (mut sxy, mut syy) = (0.0, 0.0);
-        for r in 0..sh.len() {
-            sxy += (ys[(r, j)] - my) * (xs[(r, i)] - mx);
-            syy += (ys[(r, j)] - my).powi(2);
+        for (&a, &b) in xi.iter().zip(yj) {
+            sxy += (b - my) * (a - mx);
+            syy += (b - my).powi(2);
         }
         let b = sxy / syy;
         let a = mx - b * my;
@@ -104,7 +175,11 @@ pub fn compute(units: &Labeled, responses: &Labeled, shared: &[bool], informativ
                 nr += xh[(r, u)].powi(2);
             }
             let denom = np.sqrt() * nr.sqrt();
-            if denom > 0.0 { 1.0 - dot / denom } else { f64::NAN }
+            if denom > 0.0 {
+                1.0 - dot / denom
+            } else {
+                f64::NAN
+            }
         })
         .collect();
     Ok(json!({
@@ -120,12 +195,19 @@ pub fn compute(units: &Labeled, responses: &Labeled, shared: &[bool], informativ
 }
 
 /// The `shared` column of a split (or `train` if it has no `shared`), matched to the anchor.
-pub fn read_shared(split: &arrow_array::RecordBatch, anchor: &Labeled) -> Result<Vec<bool>, StageError> {
+pub fn read_shared(
+    split: &arrow_array::RecordBatch,
+    anchor: &Labeled,
+) -> Result<Vec<bool>, StageError> {
     let rows = matrix::split_rows(split, "split", "responses", anchor)?;
     let shared = match matrix::bool_column(split, "shared", "split")? {
         Some(s) => s,
-        None => matrix::bool_column(split, "train", "split")?
-            .ok_or_else(|| StageError::input("split", "has no `shared` column (true = used for matching and regression)"))?,
+        None => matrix::bool_column(split, "train", "split")?.ok_or_else(|| {
+            StageError::input(
+                "split",
+                "has no `shared` column (true = used for matching and regression)",
+            )
+        })?,
     };
     Ok(matrix::pick(&shared, &rows))
 }
@@ -153,21 +235,47 @@ impl StageKind for Decode {
                 ParamValue::Float(0.01),
                 "a unit is informative iff the variance (ddof 0) of its raw activations over all images is ≥ this",
             ),
-            ParamSpec::with_default("abs_corr", ParamType::Bool, ParamValue::Bool(false), "assignment cost 1 − |D| instead of 1 − D"),
+            ParamSpec::with_default(
+                "abs_corr",
+                ParamType::Bool,
+                ParamValue::Bool(false),
+                "assignment cost 1 − |D| instead of 1 − D",
+            ),
         ]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("units", ArtifactType::Table, "model unit activations, images × units"),
-            PortSpec::one("responses", ArtifactType::Table, "neural responses, images × neurons"),
-            PortSpec::one("split", ArtifactType::Table, "per image: `shared` (bool; false = held out)"),
-            PortSpec::one("informative", ArtifactType::Table, "a boolean per unit, replacing the variance rule").optional(),
+            PortSpec::one(
+                "units",
+                ArtifactType::Table,
+                "model unit activations, images × units",
+            ),
+            PortSpec::one(
+                "responses",
+                ArtifactType::Table,
+                "neural responses, images × neurons",
+            ),
+            PortSpec::one(
+                "split",
+                ArtifactType::Table,
+                "per image: `shared` (bool; false = held out)",
+            ),
+            PortSpec::one(
+                "informative",
+                ArtifactType::Table,
+                "a boolean per unit, replacing the variance rule",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("result", ArtifactType::Json, "the METHODS §6 fields")]
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Json,
+            "the METHODS §6 fields",
+        )]
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
@@ -180,6 +288,15 @@ impl StageKind for Decode {
         } else {
             informative_units(&units.data, ctx.params().f64("var_threshold")?)
         };
-        Ok(Outputs::new().json("result", compute(&units, &responses, &shared, &informative, ctx.params().bool("abs_corr")?)?))
+        Ok(Outputs::new().json(
+            "result",
+            compute(
+                &units,
+                &responses,
+                &shared,
+                &informative,
+                ctx.params().bool("abs_corr")?,
+            )?,
+        ))
     }
 }

@@ -45,7 +45,8 @@
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use rayon::prelude::*;
 use serde_json::json;
@@ -74,7 +75,14 @@ pub struct LassoParams {
 
 impl Default for LassoParams {
     fn default() -> Self {
-        LassoParams { var_threshold: 0.01, standardize: Standardize::All, n_alphas: 100, eps: 1e-3, se_ddof: 1, zero_uninformative: true }
+        LassoParams {
+            var_threshold: 0.01,
+            standardize: Standardize::All,
+            n_alphas: 100,
+            eps: 1e-3,
+            se_ddof: 1,
+            zero_uninformative: true,
+        }
     }
 }
 
@@ -82,7 +90,11 @@ impl LassoParams {
     pub fn from_params(p: &Params) -> Result<Self, StageError> {
         Ok(LassoParams {
             var_threshold: p.f64("var_threshold")?,
-            standardize: if p.str("standardize")? == "train" { Standardize::Train } else { Standardize::All },
+            standardize: if p.str("standardize")? == "train" {
+                Standardize::Train
+            } else {
+                Standardize::All
+            },
             n_alphas: p.usize("n_alphas")?,
             eps: p.f64("eps")?,
             se_ddof: p.usize("se_ddof")?,
@@ -93,12 +105,42 @@ impl LassoParams {
     /// The declared params (shared with `neuron-subsets`).
     pub fn specs() -> Vec<ParamSpec> {
         vec![
-            ParamSpec::with_default("var_threshold", ParamType::Float, ParamValue::Float(0.01), "a unit is informative iff the variance (ddof 0) of its raw activations over all images is ≥ this"),
-            ParamSpec::with_default("standardize", ParamType::Choice(&["all", "train"]), ParamValue::Str("all".into()), "z-score units and responses with the mean/std of all images or of the training images"),
-            ParamSpec::with_default("n_alphas", ParamType::Int, ParamValue::Int(100), "number of penalties on the Lasso path"),
-            ParamSpec::with_default("eps", ParamType::Float, ParamValue::Float(1e-3), "smallest penalty as a fraction of α_max"),
-            ParamSpec::with_default("se_ddof", ParamType::Int, ParamValue::Int(1), "cv_se = std(fold MSEs, ddof = se_ddof) / √K"),
-            ParamSpec::with_default("zero_uninformative", ParamType::Bool, ParamValue::Bool(true), "zero the uninformative units (false: the paper's artificial-mixture variant, every unit enters)"),
+            ParamSpec::with_default(
+                "var_threshold",
+                ParamType::Float,
+                ParamValue::Float(0.01),
+                "a unit is informative iff the variance (ddof 0) of its raw activations over all images is ≥ this",
+            ),
+            ParamSpec::with_default(
+                "standardize",
+                ParamType::Choice(&["all", "train"]),
+                ParamValue::Str("all".into()),
+                "z-score units and responses with the mean/std of all images or of the training images",
+            ),
+            ParamSpec::with_default(
+                "n_alphas",
+                ParamType::Int,
+                ParamValue::Int(100),
+                "number of penalties on the Lasso path",
+            ),
+            ParamSpec::with_default(
+                "eps",
+                ParamType::Float,
+                ParamValue::Float(1e-3),
+                "smallest penalty as a fraction of α_max",
+            ),
+            ParamSpec::with_default(
+                "se_ddof",
+                ParamType::Int,
+                ParamValue::Int(1),
+                "cv_se = std(fold MSEs, ddof = se_ddof) / √K",
+            ),
+            ParamSpec::with_default(
+                "zero_uninformative",
+                ParamType::Bool,
+                ParamValue::Bool(true),
+                "zero the uninformative units (false: the paper's artificial-mixture variant, every unit enters)",
+            ),
         ]
     }
 
@@ -185,18 +227,36 @@ pub fn read_inputs(inputs: &Inputs, units_port: &str) -> Result<LassoData, Stage
     let units = matrix::align_to("responses", &responses, units_port, &units)?;
     let (train, fold) = read_cv_split(inputs.table("split")?, "split", &responses)?;
     let informative = if inputs.is_connected("informative") {
-        Some(matrix::read_mask(inputs.table("informative")?, "informative", units.ncols())?)
+        Some(matrix::read_mask(
+            inputs.table("informative")?,
+            "informative",
+            units.ncols(),
+        )?)
     } else {
         None
     };
-    Ok(LassoData { units, responses, train, fold, informative })
+    Ok(LassoData {
+        units,
+        responses,
+        train,
+        fold,
+        informative,
+    })
 }
 
 /// The `train` and `fold` columns of a split, matched to the anchor's rows.
-pub fn read_cv_split(split: &arrow_array::RecordBatch, port: &str, anchor: &Labeled) -> Result<(Vec<bool>, Vec<i64>), StageError> {
+pub fn read_cv_split(
+    split: &arrow_array::RecordBatch,
+    port: &str,
+    anchor: &Labeled,
+) -> Result<(Vec<bool>, Vec<i64>), StageError> {
     let rows = matrix::split_rows(split, port, "responses", anchor)?;
-    let fold = matrix::int_column(split, "fold", port)?
-        .ok_or_else(|| StageError::input(port, "has no `fold` column (the CV fold id of each training image)"))?;
+    let fold = matrix::int_column(split, "fold", port)?.ok_or_else(|| {
+        StageError::input(
+            port,
+            "has no `fold` column (the CV fold id of each training image)",
+        )
+    })?;
     let train = match matrix::bool_column(split, "train", port)? {
         Some(t) => t,
         None => fold.iter().map(|&f| f >= 0).collect(),
@@ -204,14 +264,19 @@ pub fn read_cv_split(split: &arrow_array::RecordBatch, port: &str, anchor: &Labe
     Ok((matrix::pick(&train, &rows), matrix::pick(&fold, &rows)))
 }
 
-/// Checks the inputs before any work; returns (train rows, test rows, fold ids sorted, rows of
-/// each fold).
-fn check_inputs(d: &LassoData, params: &LassoParams) -> Result<(Vec<usize>, Vec<usize>, Vec<Vec<usize>>), StageError> {
+/// Rows of the training and test images, and of each CV fold (fold ids in increasing order).
+type SplitRows = (Vec<usize>, Vec<usize>, Vec<Vec<usize>>);
+
+/// Checks the inputs before any work; returns the split's rows.
+fn check_inputs(d: &LassoData, params: &LassoParams) -> Result<SplitRows, StageError> {
     let n = d.responses.nrows();
     let train: Vec<usize> = (0..n).filter(|&i| d.train[i]).collect();
     let test: Vec<usize> = (0..n).filter(|&i| !d.train[i]).collect();
     if test.is_empty() {
-        return Err(StageError::input("split", "has no test images (every image has train = true)"));
+        return Err(StageError::input(
+            "split",
+            "has no test images (every image has train = true)",
+        ));
     }
     if train.is_empty() {
         return Err(StageError::input("split", "has no training images"));
@@ -222,13 +287,22 @@ fn check_inputs(d: &LassoData, params: &LassoParams) -> Result<(Vec<usize>, Vec<
     if ids.len() < 2 {
         return Err(StageError::input(
             "split",
-            format!("has {} distinct fold id among the training images; cross-validation needs at least 2 folds", ids.len()),
+            format!(
+                "has {} distinct fold id among the training images; cross-validation needs at least 2 folds",
+                ids.len()
+            ),
         ));
     }
     if params.se_ddof >= ids.len() {
-        return Err(StageError::param("se_ddof", format!("must be smaller than the number of folds ({})", ids.len())));
+        return Err(StageError::param(
+            "se_ddof",
+            format!("must be smaller than the number of folds ({})", ids.len()),
+        ));
     }
-    let folds: Vec<Vec<usize>> = ids.iter().map(|&f| train.iter().copied().filter(|&i| d.fold[i] == f).collect()).collect();
+    let folds: Vec<Vec<usize>> = ids
+        .iter()
+        .map(|&f| train.iter().copied().filter(|&i| d.fold[i] == f).collect())
+        .collect();
     // Zero-variance neurons: over all images, and over the standardising images.
     matrix::reject_constant_columns(&d.responses, None, "responses", "neuron")?;
     if params.standardize == Standardize::Train {
@@ -237,21 +311,36 @@ fn check_inputs(d: &LassoData, params: &LassoParams) -> Result<(Vec<usize>, Vec<
     if let Some(m) = &d.informative
         && m.len() != d.units.ncols()
     {
-        return Err(StageError::input("informative", format!("has {} entries but `units` has {} columns", m.len(), d.units.ncols())));
+        return Err(StageError::input(
+            "informative",
+            format!(
+                "has {} entries but `units` has {} columns",
+                m.len(),
+                d.units.ncols()
+            ),
+        ));
     }
     Ok((train, test, folds))
 }
 
 /// The informative-unit rule (METHODS §1.1).
 pub fn informative_units(units: &Mat<f64>, var_threshold: f64) -> Vec<bool> {
-    matrix::column_variances(units).iter().map(|&v| v >= var_threshold).collect()
+    matrix::column_variances(units)
+        .iter()
+        .map(|&v| v >= var_threshold)
+        .collect()
 }
 
 /// A column-centred copy of `rows` of `m` and the column means.
 fn centred(m: MatRef<'_, f64>, rows: &[usize]) -> (Mat<f64>, Vec<f64>) {
     let k = rows.len() as f64;
-    let means: Vec<f64> = (0..m.ncols()).map(|j| rows.iter().map(|&i| m[(i, j)]).sum::<f64>() / k).collect();
-    (Mat::from_fn(rows.len(), m.ncols(), |r, j| m[(rows[r], j)] - means[j]), means)
+    let means: Vec<f64> = (0..m.ncols())
+        .map(|j| rows.iter().map(|&i| m[(i, j)]).sum::<f64>() / k)
+        .collect();
+    (
+        Mat::from_fn(rows.len(), m.ncols(), |r, j| m[(rows[r], j)] - means[j]),
+        means,
+    )
 }
 
 /// `rows` of `m` minus the given column means.
@@ -262,7 +351,14 @@ fn shifted(m: MatRef<'_, f64>, rows: &[usize], means: &[f64]) -> Mat<f64> {
 /// aᵀb · scale.
 fn atb(a: &Mat<f64>, b: &Mat<f64>, scale: f64) -> Mat<f64> {
     let mut out = Mat::<f64>::zeros(a.ncols(), b.ncols());
-    matmul(out.as_mut(), Accum::Replace, a.transpose(), b.as_ref(), scale, Par::Seq);
+    matmul(
+        out.as_mut(),
+        Accum::Replace,
+        a.transpose(),
+        b.as_ref(),
+        scale,
+        Par::Seq,
+    );
     out
 }
 
@@ -294,7 +390,11 @@ struct Fold {
 }
 
 /// The whole METHODS §1 computation on matched inputs. `cancelled` is polled between neurons.
-pub fn compute(d: &LassoData, params: &LassoParams, cancelled: &(dyn Fn() -> bool + Sync)) -> Result<LassoResult, StageError> {
+pub fn compute(
+    d: &LassoData,
+    params: &LassoParams,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Result<LassoResult, StageError> {
     let (train, test, folds) = check_inputs(d, params)?;
     let (n, p_all, q) = (d.responses.nrows(), d.units.ncols(), d.responses.ncols());
 
@@ -311,7 +411,9 @@ pub fn compute(d: &LassoData, params: &LassoParams, cancelled: &(dyn Fn() -> boo
     };
     let mut x_all = d.units.data.clone();
     let unit_std = matrix::zscore_columns(&mut x_all, stat_rows, Some(&rule));
-    let used: Vec<usize> = (0..p_all).filter(|&j| rule[j] && unit_std[j] > 0.0).collect();
+    let used: Vec<usize> = (0..p_all)
+        .filter(|&j| rule[j] && unit_std[j] > 0.0)
+        .collect();
     let informative: Vec<bool> = (0..p_all).map(|j| used.contains(&j)).collect();
     let x = matrix::take_cols(&x_all, &used);
     let mut y = d.responses.data.clone();
@@ -327,7 +429,11 @@ pub fn compute(d: &LassoData, params: &LassoParams, cancelled: &(dyn Fn() -> boo
     let alphas: Vec<Vec<f64>> = (0..q)
         .map(|j| {
             let amax = (0..p).fold(0.0f64, |m, d| m.max(c_train[(d, j)].abs()));
-            if amax <= 1e-15 { vec![1e-15; params.n_alphas] } else { geomspace(amax, params.eps * amax, params.n_alphas) }
+            if amax <= 1e-15 {
+                vec![1e-15; params.n_alphas]
+            } else {
+                geomspace(amax, params.eps * amax, params.n_alphas)
+            }
         })
         .collect();
 
@@ -346,7 +452,9 @@ pub fn compute(d: &LassoData, params: &LassoParams, cancelled: &(dyn Fn() -> boo
                 c: atb(&xf, &yf, 1.0 / m),
                 v: row_major(&atb(&xv, &xv, 1.0)),
                 h: atb(&xv, &yv, 1.0),
-                yy: (0..q).map(|j| yv.col(j).iter().map(|v| v * v).sum()).collect(),
+                yy: (0..q)
+                    .map(|j| yv.col(j).iter().map(|v| v * v).sum())
+                    .collect(),
                 n_val: val.len(),
             }
         })
@@ -375,20 +483,30 @@ pub fn compute(d: &LassoData, params: &LassoParams, cancelled: &(dyn Fn() -> boo
             let grid = &alphas[j];
             let mut unpolished = 0;
             // mse[f][i]
-            let mut mse = vec![vec![0.0; grid.len()]; k];
-            for (f, fd) in fold_data.iter().enumerate() {
+            let mut mse = Vec::with_capacity(k);
+            for fd in &fold_data {
                 let c: Vec<f64> = fd.c.col(j).iter().copied().collect();
                 let h: Vec<f64> = fd.h.col(j).iter().copied().collect();
-                let mut path = LassoPath::new(&fd.g, &c);
-                for (i, &a) in grid.iter().enumerate() {
-                    let (idx, val) = path.solve(a);
-                    mse[f][i] = validation_sse(fd.yy[j], &h, &fd.v, p, idx, val) / fd.n_val as f64;
-                }
-                unpolished += path.unpolished;
+                let val = Validation {
+                    h: &h,
+                    v: &fd.v,
+                    yy: fd.yy[j],
+                    n_val: fd.n_val,
+                };
+                let (m, _, u) = run_path(&fd.g, &c, grid, Some(&val));
+                mse.push(m);
+                unpolished += u;
             }
-            let cv_mse: Vec<f64> = (0..grid.len()).map(|i| mean(&(0..k).map(|f| mse[f][i]).collect::<Vec<_>>())).collect();
+            let cv_mse: Vec<f64> = (0..grid.len())
+                .map(|i| mean(&(0..k).map(|f| mse[f][i]).collect::<Vec<_>>()))
+                .collect();
             let cv_se: Vec<f64> = (0..grid.len())
-                .map(|i| std(&(0..k).map(|f| mse[f][i]).collect::<Vec<_>>(), params.se_ddof) / (k as f64).sqrt())
+                .map(|i| {
+                    std(
+                        &(0..k).map(|f| mse[f][i]).collect::<Vec<_>>(),
+                        params.se_ddof,
+                    ) / (k as f64).sqrt()
+                })
                 .collect();
             // 6. The 1-SE rule.
             let mut index_min = 0;
@@ -398,36 +516,47 @@ pub fn compute(d: &LassoData, params: &LassoParams, cancelled: &(dyn Fn() -> boo
                 }
             }
             let threshold = cv_mse[index_min] + cv_se[index_min];
-            let index_1se = (0..cv_mse.len()).find(|&i| cv_mse[i] <= threshold).unwrap_or(index_min);
+            let index_1se = (0..cv_mse.len())
+                .find(|&i| cv_mse[i] <= threshold)
+                .unwrap_or(index_min);
             // 7. Refit on all training images.
             let c: Vec<f64> = c_train.col(j).iter().copied().collect();
-            let mut path = LassoPath::new(&g_train, &c);
-            let mut w = vec![0.0; p];
-            for &a in &grid[..=index_1se] {
-                let (idx, val) = path.solve(a);
-                w.iter_mut().for_each(|x| *x = 0.0);
-                for (&d, &v) in idx.iter().zip(val) {
-                    w[d] = v;
-                }
-            }
-            unpolished += path.unpolished;
+            let (_, w, u) = run_path(&g_train, &c, &grid[..=index_1se], None);
+            unpolished += u;
             let intercept = yt_mean[j] - (0..p).map(|d| xt_mean[d] * w[d]).sum::<f64>();
             // 8. VE on the test images.
             let ybar = y_test.col(j).iter().sum::<f64>() / test.len() as f64;
             let (mut sse, mut sst) = (0.0, 0.0);
             for r in 0..test.len() {
-                let pred = intercept + (0..p).filter(|&d| w[d] != 0.0).map(|d| x_test[(r, d)] * w[d]).sum::<f64>();
+                let pred = intercept
+                    + (0..p)
+                        .filter(|&d| w[d] != 0.0)
+                        .map(|d| x_test[(r, d)] * w[d])
+                        .sum::<f64>();
                 sse += (pred - y_test[(r, j)]).powi(2);
                 sst += (y_test[(r, j)] - ybar).powi(2);
             }
             let ve = if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN };
-            Some(Neuron { cv_mse, cv_se, index_min, index_1se, threshold, w, intercept, ve, unpolished })
+            Some(Neuron {
+                cv_mse,
+                cv_se,
+                index_min,
+                index_1se,
+                threshold,
+                w,
+                intercept,
+                ve,
+                unpolished,
+            })
         })
         .collect();
     if cancelled() {
         return Err(StageError::Cancelled);
     }
-    let per_neuron: Vec<Neuron> = per_neuron.into_iter().collect::<Option<_>>().ok_or(StageError::Cancelled)?;
+    let per_neuron: Vec<Neuron> = per_neuron
+        .into_iter()
+        .collect::<Option<_>>()
+        .ok_or(StageError::Cancelled)?;
 
     let mut coef = Mat::<f64>::zeros(p_all, q);
     for (j, nr) in per_neuron.iter().enumerate() {
@@ -443,7 +572,11 @@ pub fn compute(d: &LassoData, params: &LassoParams, cancelled: &(dyn Fn() -> boo
         ve,
         coef,
         intercept: per_neuron.iter().map(|nr| nr.intercept).collect(),
-        alpha_1se: per_neuron.iter().enumerate().map(|(j, nr)| alphas[j][nr.index_1se]).collect(),
+        alpha_1se: per_neuron
+            .iter()
+            .enumerate()
+            .map(|(j, nr)| alphas[j][nr.index_1se])
+            .collect(),
         index_1se: per_neuron.iter().map(|nr| nr.index_1se).collect(),
         index_min: per_neuron.iter().map(|nr| nr.index_min).collect(),
         threshold: per_neuron.iter().map(|nr| nr.threshold).collect(),
@@ -458,7 +591,134 @@ pub fn compute(d: &LassoData, params: &LassoParams, cancelled: &(dyn Fn() -> boo
     })
 }
 
+/// The validation data of one fold for one neuron (see [`Fold`]).
+struct Validation<'a> {
+    h: &'a [f64],
+    v: &'a [f64],
+    yy: f64,
+    n_val: usize,
+}
+
+/// The Lasso path of one neuron on one Gram matrix over `grid`: the validation MSE at each α
+/// (if `val` is given), the solution at the last α (dense), and the unpolished count. Runs the
+/// AVX2 build of the same code where the CPU has it (bit-identical results: nothing is fused).
+fn run_path(
+    g: &[f64],
+    c: &[f64],
+    grid: &[f64],
+    val: Option<&Validation>,
+) -> (Vec<f64>, Vec<f64>, usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { run_path_avx2(g, c, grid, val) };
+        }
+    }
+    run_path_impl(g, c, grid, val)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn run_path_avx2(
+    g: &[f64],
+    c: &[f64],
+    grid: &[f64],
+    val: Option<&Validation>,
+) -> (Vec<f64>, Vec<f64>, usize) {
+    run_path_impl(g, c, grid, val)
+}
+
+#[inline(always)]
+fn run_path_impl(
+    g: &[f64],
+    c: &[f64],
+    grid: &[f64],
+    val: Option<&Validation>,
+) -> (Vec<f64>, Vec<f64>, usize) {
+    let p = c.len();
+    let mut path = LassoPath::new(g, c);
+    let mut quad = SegmentSse::default();
+    let mut mse = Vec::with_capacity(if val.is_some() { grid.len() } else { 0 });
+    for &a in grid {
+        path.advance(a);
+        if let Some(vd) = val {
+            let sse = match path.segment() {
+                Some(seg) => quad.at(
+                    a, seg.serial, vd.yy, vd.h, vd.v, p, seg.active, seg.u, seg.v,
+                ),
+                None => {
+                    let (idx, w) = path.solution();
+                    validation_sse(vd.yy, vd.h, vd.v, p, idx, w)
+                }
+            };
+            mse.push(sse / vd.n_val as f64);
+        }
+    }
+    let mut w = vec![0.0; p];
+    let (idx, values) = path.solution();
+    for (&d, &x) in idx.iter().zip(values) {
+        w[d] = x;
+    }
+    (mse, w, path.unpolished)
+}
+
+/// The validation SSE along one segment of the path, w(α) = u − αv on a fixed active set:
+/// yᵀy − 2hᵀw + wᵀVw = q0 + α q1 + α² q2, the coefficients computed once per segment (two
+/// contiguous axpys per active coordinate), then O(1) per α.
+#[derive(Default)]
+struct SegmentSse {
+    serial: Option<u64>,
+    q: [f64; 3],
+    vu: Vec<f64>,
+    vv: Vec<f64>,
+}
+
+impl SegmentSse {
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn at(
+        &mut self,
+        alpha: f64,
+        serial: u64,
+        yy: f64,
+        h: &[f64],
+        v_gram: &[f64],
+        p: usize,
+        active: &[usize],
+        u: &[f64],
+        v: &[f64],
+    ) -> f64 {
+        if self.serial != Some(serial) {
+            self.vu.clear();
+            self.vu.resize(p, 0.0);
+            self.vv.clear();
+            self.vv.resize(p, 0.0);
+            for (r, &j) in active.iter().enumerate() {
+                let row = &v_gram[j * p..(j + 1) * p];
+                let (ur, vr) = (u[r], v[r]);
+                for ((a, b), &x) in self.vu.iter_mut().zip(self.vv.iter_mut()).zip(row) {
+                    *a += x * ur;
+                    *b += x * vr;
+                }
+            }
+            let (mut hu, mut hv, mut uvu, mut uvv, mut vvv) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for (r, &j) in active.iter().enumerate() {
+                hu += h[j] * u[r];
+                hv += h[j] * v[r];
+                uvu += u[r] * self.vu[j];
+                uvv += u[r] * self.vv[j];
+                vvv += v[r] * self.vv[j];
+            }
+            self.q = [yy - 2.0 * hu + uvu, 2.0 * hv - 2.0 * uvv, vvv];
+            self.serial = Some(serial);
+        }
+        self.q[0] + alpha * self.q[1] + alpha * alpha * self.q[2]
+    }
+}
+
 /// Σ_val (y − x·w)² = yᵀy − 2 hᵀw + wᵀVw for a sparse w (indices `idx`, values `val`).
+#[inline(always)]
 fn validation_sse(yy: f64, h: &[f64], v: &[f64], p: usize, idx: &[usize], val: &[f64]) -> f64 {
     let mut lin = 0.0;
     let mut quad = 0.0;
@@ -505,15 +765,36 @@ impl StageKind for LassoVe {
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("units", ArtifactType::Table, "model unit activations, images × units (raw)"),
-            PortSpec::one("responses", ArtifactType::Table, "neural responses, images × neurons (raw)"),
-            PortSpec::one("split", ArtifactType::Table, "per image: `train` (bool) and `fold` (int, CV fold of a training image)"),
-            PortSpec::one("informative", ArtifactType::Table, "a boolean per unit, replacing the variance rule").optional(),
+            PortSpec::one(
+                "units",
+                ArtifactType::Table,
+                "model unit activations, images × units (raw)",
+            ),
+            PortSpec::one(
+                "responses",
+                ArtifactType::Table,
+                "neural responses, images × neurons (raw)",
+            ),
+            PortSpec::one(
+                "split",
+                ArtifactType::Table,
+                "per image: `train` (bool) and `fold` (int, CV fold of a training image)",
+            ),
+            PortSpec::one(
+                "informative",
+                ArtifactType::Table,
+                "a boolean per unit, replacing the variance rule",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("result", ArtifactType::Json, "the METHODS §1 fields (ve, coef, alphas, cv_mse, …)")]
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Json,
+            "the METHODS §1 fields (ve, coef, alphas, cv_mse, …)",
+        )]
     }
 
     fn threads(&self, _params: &Params) -> usize {

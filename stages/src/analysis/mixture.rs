@@ -16,7 +16,9 @@
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
-use flow_engine::{ArtifactType, Inputs, Outputs, ParamSpec, PortSpec, RunContext, StageError, StageKind};
+use flow_engine::{
+    ArtifactType, Inputs, Outputs, ParamSpec, PortSpec, RunContext, StageError, StageKind,
+};
 use serde_json::json;
 
 use crate::matrix::{self, Labeled};
@@ -28,7 +30,10 @@ pub fn normalise_mixing(a: &Mat<f64>) -> Result<Mat<f64>, StageError> {
     for j in 0..out.ncols() {
         let s: f64 = out.col(j).iter().sum();
         if s <= 0.0 {
-            return Err(StageError::input("mixing", format!("column {j} is all zeros")));
+            return Err(StageError::input(
+                "mixing",
+                format!("column {j} is all zeros"),
+            ));
         }
         for x in out.col_mut(j).iter_mut() {
             *x /= s;
@@ -48,14 +53,28 @@ pub fn draw_mixing(n: usize, seed: u64) -> Mat<f64> {
 pub fn mix(responses: &Labeled, a: &Mat<f64>) -> Result<(Mat<f64>, Mat<f64>), StageError> {
     let q = responses.ncols();
     if a.nrows() != q || a.ncols() != q {
-        return Err(StageError::input("mixing", format!("is {} × {} but there are {q} neurons (it must be {q} × {q})", a.nrows(), a.ncols())));
+        return Err(StageError::input(
+            "mixing",
+            format!(
+                "is {} × {} but there are {q} neurons (it must be {q} × {q})",
+                a.nrows(),
+                a.ncols()
+            ),
+        ));
     }
     matrix::reject_constant_columns(responses, None, "responses", "neuron")?;
     let mut yz = responses.data.clone();
     matrix::zscore_columns(&mut yz, None, None);
     let an = normalise_mixing(a)?;
     let mut mixed = Mat::<f64>::zeros(yz.nrows(), q);
-    matmul(mixed.as_mut(), Accum::Replace, yz.as_ref(), an.as_ref(), 1.0, Par::Seq);
+    matmul(
+        mixed.as_mut(),
+        Accum::Replace,
+        yz.as_ref(),
+        an.as_ref(),
+        1.0,
+        Par::Seq,
+    );
     Ok((mixed, an))
 }
 
@@ -80,15 +99,28 @@ impl StageKind for Mixture {
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("responses", ArtifactType::Table, "neural responses, images × neurons"),
-            PortSpec::one("mixing", ArtifactType::Table, "raw mixing draws, neurons × neurons (default: N(0,1) from the node's seed)").optional(),
+            PortSpec::one(
+                "responses",
+                ArtifactType::Table,
+                "neural responses, images × neurons",
+            ),
+            PortSpec::one(
+                "mixing",
+                ArtifactType::Table,
+                "raw mixing draws, neurons × neurons (default: N(0,1) from the node's seed)",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
         vec![
             PortSpec::one("result", ArtifactType::Json, "A_normalised and mixed"),
-            PortSpec::one("mixed", ArtifactType::Table, "the mixed responses, images × neurons (for lasso-ve)"),
+            PortSpec::one(
+                "mixed",
+                ArtifactType::Table,
+                "the mixed responses, images × neurons (for lasso-ve)",
+            ),
         ]
     }
 
@@ -102,7 +134,10 @@ impl StageKind for Mixture {
         let (mixed, an) = mix(&responses, &a)?;
         let table = matrix::matrix_table(&mixed, responses.ids.as_deref(), &responses.columns)?;
         Ok(Outputs::new()
-            .json("result", json!({ "A_normalised": matrix::mat_rows(&an), "mixed": matrix::mat_rows(&mixed) }))
+            .json(
+                "result",
+                json!({ "A_normalised": matrix::mat_rows(&an), "mixed": matrix::mat_rows(&mixed) }),
+            )
             .table("mixed", table))
     }
 }

@@ -2,10 +2,14 @@
 //! "Statistical tests"), exactly as METHODS.md fixes them: one file per stage kind. Tables are
 //! read through [`crate::matrix`]; numerics that are not stages live in [`crate::numeric`].
 
-pub mod lasso_ve;
 pub mod alignment;
 pub mod corr_ratio;
 pub mod decode;
+pub mod lasso_ve;
 pub mod mixture;
+pub mod neuron_subsets;
+pub mod stats;
 pub mod udr;
+pub mod udr_select;
+pub mod ve_filter;
 pub mod welch;

@@ -23,7 +23,8 @@
 //! `alignment` and `ve_mean` (per subset), and `alignment_mean`.
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use serde_json::json;
 
@@ -34,24 +35,45 @@ use crate::numeric::moments::mean;
 use crate::numeric::rng::Draws;
 
 /// The subset sizes and the subsets, drawn as the module doc says.
-pub fn draw_subsets(n_neurons: usize, sizes: Option<Vec<usize>>, n_sizes: usize, per_size: usize, min: usize, max: usize, seed: u64) -> Result<(Vec<usize>, Vec<Vec<usize>>), StageError> {
+pub fn draw_subsets(
+    n_neurons: usize,
+    sizes: Option<Vec<usize>>,
+    n_sizes: usize,
+    per_size: usize,
+    min: usize,
+    max: usize,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<Vec<usize>>), StageError> {
     let mut draws = Draws::new(seed);
     let sizes = match sizes {
         Some(s) => s,
         None => {
             let max = max.min(n_neurons);
             if min < 1 || min > max {
-                return Err(StageError::param("min_size", format!("the size range [{min}, {max}] is empty ({n_neurons} neurons)")));
+                return Err(StageError::param(
+                    "min_size",
+                    format!("the size range [{min}, {max}] is empty ({n_neurons} neurons)"),
+                ));
             }
             let range = max - min + 1;
             if n_sizes > range {
-                return Err(StageError::param("n_sizes", format!("cannot draw {n_sizes} distinct sizes from [{min}, {max}]")));
+                return Err(StageError::param(
+                    "n_sizes",
+                    format!("cannot draw {n_sizes} distinct sizes from [{min}, {max}]"),
+                ));
             }
-            draws.sample_without_replacement(range, n_sizes).into_iter().map(|k| k + min).collect()
+            draws
+                .sample_without_replacement(range, n_sizes)
+                .into_iter()
+                .map(|k| k + min)
+                .collect()
         }
     };
     if let Some(&bad) = sizes.iter().find(|&&s| s == 0 || s > n_neurons) {
-        return Err(StageError::param("sizes", format!("a subset of {bad} neurons is impossible with {n_neurons} neurons")));
+        return Err(StageError::param(
+            "sizes",
+            format!("a subset of {bad} neurons is impossible with {n_neurons} neurons"),
+        ));
     }
     let mut subsets = Vec::with_capacity(sizes.len() * per_size);
     for &size in &sizes {
@@ -82,26 +104,73 @@ impl StageKind for NeuronSubsets {
     fn params(&self) -> Vec<ParamSpec> {
         let mut specs = LassoParams::specs();
         specs.extend([
-            ParamSpec::with_default("entropy_units", ParamType::Choice(&["all", "informative"]), ParamValue::Str("all".into()), "alignment's entropy base D"),
-            ParamSpec::with_default("n_sizes", ParamType::Int, ParamValue::Int(5), "how many distinct subset sizes to draw"),
-            ParamSpec::with_default("per_size", ParamType::Int, ParamValue::Int(10), "subsets per size"),
-            ParamSpec::with_default("min_size", ParamType::Int, ParamValue::Int(10), "smallest size drawn"),
-            ParamSpec::with_default("max_size", ParamType::Int, ParamValue::Int(50), "largest size drawn (capped at the number of neurons)"),
-            ParamSpec::with_default("sizes", ParamType::IntList, ParamValue::List(vec![]), "the sizes (instead of drawing them; empty = draw)"),
+            ParamSpec::with_default(
+                "entropy_units",
+                ParamType::Choice(&["all", "informative"]),
+                ParamValue::Str("all".into()),
+                "alignment's entropy base D",
+            ),
+            ParamSpec::with_default(
+                "n_sizes",
+                ParamType::Int,
+                ParamValue::Int(5),
+                "how many distinct subset sizes to draw",
+            ),
+            ParamSpec::with_default(
+                "per_size",
+                ParamType::Int,
+                ParamValue::Int(10),
+                "subsets per size",
+            ),
+            ParamSpec::with_default(
+                "min_size",
+                ParamType::Int,
+                ParamValue::Int(10),
+                "smallest size drawn",
+            ),
+            ParamSpec::with_default(
+                "max_size",
+                ParamType::Int,
+                ParamValue::Int(50),
+                "largest size drawn (capped at the number of neurons)",
+            ),
+            ParamSpec::with_default(
+                "sizes",
+                ParamType::IntList,
+                ParamValue::List(vec![]),
+                "the sizes (instead of drawing them; empty = draw)",
+            ),
         ]);
         specs
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("responses", ArtifactType::Table, "the recorded neurons the subsets are drawn from, images × neurons"),
-            PortSpec::one("split", ArtifactType::Table, "per image: `train` (bool) and `fold` (int), as for lasso-ve"),
-            PortSpec::one("targets", ArtifactType::Table, "the responses to explain (default: `responses`; e.g. a mixture)").optional(),
+            PortSpec::one(
+                "responses",
+                ArtifactType::Table,
+                "the recorded neurons the subsets are drawn from, images × neurons",
+            ),
+            PortSpec::one(
+                "split",
+                ArtifactType::Table,
+                "per image: `train` (bool) and `fold` (int), as for lasso-ve",
+            ),
+            PortSpec::one(
+                "targets",
+                ArtifactType::Table,
+                "the responses to explain (default: `responses`; e.g. a mixture)",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("result", ArtifactType::Json, "sizes, subsets, and alignment and ve_mean per subset")]
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Json,
+            "sizes, subsets, and alignment and ve_mean per subset",
+        )]
     }
 
     fn threads(&self, _params: &Params) -> usize {
@@ -121,7 +190,11 @@ impl StageKind for NeuronSubsets {
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let p = ctx.params();
         let params = LassoParams::from_params(p)?;
-        let entropy = if p.str("entropy_units")? == "informative" { EntropyUnits::Informative } else { EntropyUnits::All };
+        let entropy = if p.str("entropy_units")? == "informative" {
+            EntropyUnits::Informative
+        } else {
+            EntropyUnits::All
+        };
         let neurons = matrix::read_matrix(inputs.table("responses")?, "responses")?;
         // The responses explained: `targets` (rows matched to their images) or the neurons.
         let targets = if inputs.is_connected("targets") {
@@ -137,7 +210,14 @@ impl StageKind for NeuronSubsets {
             Some(ParamValue::List(items)) if !items.is_empty() => Some(
                 items
                     .iter()
-                    .map(|v| v.as_i64().filter(|&x| x > 0).map(|x| x as usize).ok_or_else(|| StageError::param("sizes", "must hold positive integers")))
+                    .map(|v| {
+                        v.as_i64()
+                            .filter(|&x| x > 0)
+                            .map(|x| x as usize)
+                            .ok_or_else(|| {
+                                StageError::param("sizes", "must hold positive integers")
+                            })
+                    })
                     .collect::<Result<Vec<_>, _>>()?,
             ),
             _ => None,
@@ -161,7 +241,13 @@ impl StageKind for NeuronSubsets {
                 ids: source.ids.clone(),
                 columns: subset.iter().map(|&j| source.columns[j].clone()).collect(),
             };
-            let data = LassoData { units, responses: responses.clone(), train: train.clone(), fold: fold.clone(), informative: None };
+            let data = LassoData {
+                units,
+                responses: responses.clone(),
+                train: train.clone(),
+                fold: fold.clone(),
+                informative: None,
+            };
             let r = lasso_ve::compute(&data, &params, &|| ctx.is_cancelled())?;
             let a = alignment(&r.coef, Some(&r.informative), entropy);
             align.push(a.alignment);
@@ -199,7 +285,11 @@ mod tests {
             assert_eq!(sub.len(), sizes[k / 10]);
             assert!(sub.windows(2).all(|w| w[0] < w[1]) && *sub.last().unwrap() < 159);
         }
-        assert_eq!(draw_subsets(159, None, 5, 10, 10, 50, 3).unwrap().1, subsets, "seeded");
+        assert_eq!(
+            draw_subsets(159, None, 5, 10, 10, 50, 3).unwrap().1,
+            subsets,
+            "seeded"
+        );
         assert!(draw_subsets(8, None, 5, 10, 10, 50, 3).is_err());
     }
 }

@@ -34,7 +34,8 @@
 
 use faer::Mat;
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use serde_json::{Value, json};
 
@@ -51,13 +52,19 @@ pub struct UdrVariant {
 
 impl UdrVariant {
     fn new(m: usize) -> Self {
-        UdrVariant { pairwise: vec![vec![None; m]; m], model_scores: vec![None; m] }
+        UdrVariant {
+            pairwise: vec![vec![None; m]; m],
+            model_scores: vec![None; m],
+        }
     }
 
     fn finish(&mut self) {
         let m = self.pairwise.len();
         for i in 0..m {
-            let others: Option<Vec<f64>> = (0..m).filter(|&j| j != i).map(|j| self.pairwise[i][j]).collect();
+            let others: Option<Vec<f64>> = (0..m)
+                .filter(|&j| j != i)
+                .map(|j| self.pairwise[i][j])
+                .collect();
             self.model_scores[i] = match others {
                 Some(v) if !v.is_empty() => Some(median(&v)).filter(|x| !x.is_nan()),
                 _ => None,
@@ -97,24 +104,43 @@ fn relative_strength(values: impl Iterator<Item = f64>) -> f64 {
 }
 
 /// The three variants of one pair from |R| (rows: model i's latents, columns: model j's).
-fn pair_scores(r: &Mat<f64>, inf_i: &[bool], inf_j: &[bool]) -> (Option<f64>, Option<f64>, Option<f64>) {
+fn pair_scores(
+    r: &Mat<f64>,
+    inf_i: &[bool],
+    inf_j: &[bool],
+) -> (Option<f64>, Option<f64>, Option<f64>) {
     let rows: Vec<usize> = (0..r.nrows()).filter(|&a| inf_i[a]).collect();
     let cols: Vec<usize> = (0..r.ncols()).filter(|&b| inf_j[b]).collect();
     let (di, dj) = (rows.len(), cols.len());
     let (library, filtered) = if di == 0 || dj == 0 {
         (None, None)
     } else {
-        let col_terms: Vec<f64> = cols.iter().map(|&b| relative_strength(rows.iter().map(|&a| r[(a, b)]))).collect();
-        let row_terms: Vec<f64> = rows.iter().map(|&a| relative_strength(cols.iter().map(|&b| r[(a, b)]))).collect();
+        let col_terms: Vec<f64> = cols
+            .iter()
+            .map(|&b| relative_strength(rows.iter().map(|&a| r[(a, b)])))
+            .collect();
+        let row_terms: Vec<f64> = rows
+            .iter()
+            .map(|&a| relative_strength(cols.iter().map(|&b| r[(a, b)])))
+            .collect();
         let (sc, sr) = (col_terms.iter().sum::<f64>(), row_terms.iter().sum::<f64>());
-        (Some((sc / dj as f64 + sr / di as f64) / 2.0), Some((sc + sr) / (di + dj) as f64))
+        (
+            Some((sc / dj as f64 + sr / di as f64) / 2.0),
+            Some((sc + sr) / (di + dj) as f64),
+        )
     };
     let literal = if di + dj == 0 {
         None
     } else {
         let r0 = |a: usize, b: usize| if r[(a, b)].is_nan() { 0.0 } else { r[(a, b)] };
-        let col: f64 = cols.iter().map(|&b| relative_strength((0..r.nrows()).map(|a| r0(a, b)))).sum();
-        let row: f64 = rows.iter().map(|&a| relative_strength((0..r.ncols()).map(|b| r0(a, b)))).sum();
+        let col: f64 = cols
+            .iter()
+            .map(|&b| relative_strength((0..r.nrows()).map(|a| r0(a, b))))
+            .sum();
+        let row: f64 = rows
+            .iter()
+            .map(|&a| relative_strength((0..r.ncols()).map(|b| r0(a, b))))
+            .sum();
         Some((col + row) / (di + dj) as f64)
     };
     (library, filtered, literal)
@@ -123,11 +149,19 @@ fn pair_scores(r: &Mat<f64>, inf_i: &[bool], inf_j: &[bool]) -> (Option<f64>, Op
 /// UDR of models given their latents (images × latents, rows matched) and per-latent KL.
 pub fn udr(latents: &[Mat<f64>], kl: &[Vec<f64>], kl_threshold: f64) -> UdrResult {
     let m = latents.len();
-    let informative: Vec<Vec<bool>> = kl.iter().map(|k| k.iter().map(|&v| v > kl_threshold).collect()).collect();
-    let ranks: Vec<Mat<f64>> = latents.iter().map(|l| normalised_ranks(l.as_ref())).collect();
-    let (mut lib, mut fil, mut lit) = (UdrVariant::new(m), UdrVariant::new(m), UdrVariant::new(m));
-    let pairs: Vec<(usize, usize)> = (0..m).flat_map(|i| ((i + 1)..m).map(move |j| (i, j))).collect();
+    let informative: Vec<Vec<bool>> = kl
+        .iter()
+        .map(|k| k.iter().map(|&v| v > kl_threshold).collect())
+        .collect();
     use rayon::prelude::*;
+    let ranks: Vec<Mat<f64>> = latents
+        .par_iter()
+        .map(|l| normalised_ranks(l.as_ref()))
+        .collect();
+    let (mut lib, mut fil, mut lit) = (UdrVariant::new(m), UdrVariant::new(m), UdrVariant::new(m));
+    let pairs: Vec<(usize, usize)> = (0..m)
+        .flat_map(|i| ((i + 1)..m).map(move |j| (i, j)))
+        .collect();
     let scores: Vec<_> = pairs
         .par_iter()
         .map(|&(i, j)| {
@@ -151,7 +185,12 @@ pub fn udr(latents: &[Mat<f64>], kl: &[Vec<f64>], kl_threshold: f64) -> UdrResul
     lib.finish();
     fil.finish();
     lit.finish();
-    UdrResult { informative, library: lib, paper_filtered: fil, paper_literal: lit }
+    UdrResult {
+        informative,
+        library: lib,
+        paper_filtered: fil,
+        paper_literal: lit,
+    }
 }
 
 /// The per-model KL vectors from the `kl` port (see the module doc).
@@ -159,19 +198,39 @@ fn read_kl(inputs: &Inputs, n_latents: &[usize]) -> Result<Vec<Vec<f64>>, StageE
     let tables = inputs.tables("kl")?;
     let m = n_latents.len();
     let kl: Vec<Vec<f64>> = if tables.len() == m {
-        tables.iter().map(|t| matrix::read_vector(t, "kl", Some("kl")).map(|(v, _)| v)).collect::<Result<_, _>>()?
+        tables
+            .iter()
+            .map(|t| matrix::read_vector(t, "kl", Some("kl")).map(|(v, _)| v))
+            .collect::<Result<_, _>>()?
     } else if tables.len() == 1 && m > 1 {
         let mat = matrix::read_matrix(tables[0], "kl")?;
         if mat.nrows() != m {
-            return Err(StageError::input("kl", format!("a single kl table must have one row per model ({m}), has {}", mat.nrows())));
+            return Err(StageError::input(
+                "kl",
+                format!(
+                    "a single kl table must have one row per model ({m}), has {}",
+                    mat.nrows()
+                ),
+            ));
         }
-        (0..m).map(|i| (0..mat.ncols()).map(|k| mat.data[(i, k)]).collect()).collect()
+        (0..m)
+            .map(|i| (0..mat.ncols()).map(|k| mat.data[(i, k)]).collect())
+            .collect()
     } else {
-        return Err(StageError::input("kl", format!("has {} tables for {m} models (give one per model, in the same order)", tables.len())));
+        return Err(StageError::input(
+            "kl",
+            format!(
+                "has {} tables for {m} models (give one per model, in the same order)",
+                tables.len()
+            ),
+        ));
     };
     for (i, (k, &n)) in kl.iter().zip(n_latents).enumerate() {
         if k.len() != n {
-            return Err(StageError::input("kl", format!("model {i} has {} KL values but {n} latents", k.len())));
+            return Err(StageError::input(
+                "kl",
+                format!("model {i} has {} KL values but {n} latents", k.len()),
+            ));
         }
     }
     Ok(kl)
@@ -184,7 +243,11 @@ pub fn model_refs(inputs: &Inputs, port: &str) -> Value {
             .all(port)
             .iter()
             .map(|a| {
-                let coords: serde_json::Map<String, Value> = a.coords.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                let coords: serde_json::Map<String, Value> = a
+                    .coords
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect();
                 json!({ "node": a.node, "coords": coords })
             })
             .collect(),
@@ -207,18 +270,35 @@ impl StageKind for Udr {
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        vec![ParamSpec::with_default("kl_threshold", ParamType::Float, ParamValue::Float(0.01), "a latent is informative iff its mean KL > this")]
+        vec![ParamSpec::with_default(
+            "kl_threshold",
+            ParamType::Float,
+            ParamValue::Float(0.01),
+            "a latent is informative iff its mean KL > this",
+        )]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::many("latents", ArtifactType::Table, "per model: latent means, images × latents (same images)"),
-            PortSpec::many("kl", ArtifactType::Table, "per model (same order): the mean KL of each latent; or one models × latents table"),
+            PortSpec::many(
+                "latents",
+                ArtifactType::Table,
+                "per model: latent means, images × latents (same images)",
+            ),
+            PortSpec::many(
+                "kl",
+                ArtifactType::Table,
+                "per model (same order): the mean KL of each latent; or one models × latents table",
+            ),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("result", ArtifactType::Json, "informative, and pairwise + model_scores of each variant")]
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Json,
+            "informative, and pairwise + model_scores of each variant",
+        )]
     }
 
     fn threads(&self, _params: &flow_engine::Params) -> usize {
@@ -233,14 +313,23 @@ impl StageKind for Udr {
         let mut models: Vec<Labeled> = Vec::with_capacity(tables.len());
         for (i, t) in tables.iter().enumerate() {
             let m = matrix::read_matrix(t, "latents").map_err(|e| match e {
-                StageError::Input { port, message } => StageError::input(&port, format!("model {i}: {message}")),
+                StageError::Input { port, message } => {
+                    StageError::input(&port, format!("model {i}: {message}"))
+                }
                 other => other,
             })?;
             let m = match models.first() {
                 None => m,
                 Some(first) => {
                     if m.nrows() != first.nrows() {
-                        return Err(StageError::input("latents", format!("model {i} has {} images but model 0 has {}", m.nrows(), first.nrows())));
+                        return Err(StageError::input(
+                            "latents",
+                            format!(
+                                "model {i} has {} images but model 0 has {}",
+                                m.nrows(),
+                                first.nrows()
+                            ),
+                        ));
                     }
                     matrix::align_to("latents", first, "latents", &m)?
                 }
@@ -297,7 +386,11 @@ mod tests {
             });
             let r = udr(&[base.clone(), other], &[vec![1.0; 5], vec![1.0; 5]], 0.01);
             for v in [&r.library, &r.paper_filtered, &r.paper_literal] {
-                assert!((v.model_scores[0].unwrap() - 1.0).abs() < 1e-12, "{:?}", v.model_scores);
+                assert!(
+                    (v.model_scores[0].unwrap() - 1.0).abs() < 1e-12,
+                    "{:?}",
+                    v.model_scores
+                );
                 assert!((v.pairwise[1][0].unwrap() - 1.0).abs() < 1e-12);
                 assert_eq!(v.pairwise[0][0], None);
             }
@@ -308,12 +401,84 @@ mod tests {
     fn random_latents_permuted_score_as_the_model_with_itself() {
         let base = random_latents(200, 6, 1);
         let perm = [3, 0, 5, 1, 4, 2];
-        let other = Mat::from_fn(200, 6, |i, k| if k % 2 == 0 { -base[(i, perm[k])] } else { base[(i, perm[k])] * 3.0 + 1.0 });
+        let other = Mat::from_fn(200, 6, |i, k| {
+            if k % 2 == 0 {
+                -base[(i, perm[k])]
+            } else {
+                base[(i, perm[k])] * 3.0 + 1.0
+            }
+        });
         let kl = vec![vec![1.0; 6]; 2];
         let with_other = udr(&[base.clone(), other], &kl, 0.01);
         let with_self = udr(&[base.clone(), base], &kl, 0.01);
-        let (a, b) = (with_other.library.pairwise[0][1].unwrap(), with_self.library.pairwise[0][1].unwrap());
+        let (a, b) = (
+            with_other.library.pairwise[0][1].unwrap(),
+            with_self.library.pairwise[0][1].unwrap(),
+        );
         assert!((a - b).abs() < 1e-12 && a > 0.7 && a < 1.0, "{a} vs {b}");
+    }
+
+    #[rustfmt::skip]
+    const REPS: [[[f64; 4]; 12]; 3] = [[[2.0, 3.0, 0.0, 3.0], [1.0, 2.0, 2.0, 1.0], [3.0, 0.0, 1.0, 1.0], [2.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 3.0], [0.0, 2.0, 3.0, 0.0], [1.0, 1.0, 1.0, 3.0], [0.0, 3.0, 3.0, 3.0], [0.0, 1.0, 2.0, 1.0], [2.0, 2.0, 2.0, 0.0], [3.0, 2.0, 3.0, 1.0], [1.0, 3.0, 0.0, 0.0]], [[1.0, 2.0, 2.0, 3.0], [1.0, 0.0, 2.0, 3.0], [3.0, 3.0, 2.0, 0.0], [3.0, 2.0, 2.0, 0.0], [0.0, 2.0, 2.0, 1.0], [3.0, 0.0, 2.0, 1.0], [1.0, 3.0, 2.0, 1.0], [0.0, 0.0, 2.0, 2.0], [2.0, 1.0, 2.0, 3.0], [3.0, 0.0, 2.0, 1.0], [0.0, 3.0, 2.0, 2.0], [1.0, 2.0, 2.0, 0.0]], [[3.0, 0.0, 1.0, 3.0], [3.0, 0.0, 3.0, 3.0], [1.0, 1.0, 3.0, 3.0], [2.0, 1.0, 0.0, 3.0], [1.0, 2.0, 2.0, 0.0], [1.0, 2.0, 0.0, 2.0], [3.0, 2.0, 2.0, 1.0], [3.0, 0.0, 1.0, 2.0], [2.0, 0.0, 0.0, 2.0], [3.0, 2.0, 3.0, 1.0], [1.0, 3.0, 0.0, 0.0], [0.0, 1.0, 0.0, 3.0]]];
+    #[test]
+    fn ties_and_a_constant_informative_latent_match_the_python_reference() {
+        // Integer latents (many ties), model 1's latent 2 constant but informative (NaN
+        // correlations), different numbers of informative latents per model. Expected values:
+        // bench/analysis_crosscheck.py's `udr_ref` (scipy spearmanr + disentanglement_lib's
+        // formula), numpy 2.4 / scipy 1.17.
+        let reps: [[[f64; 4]; 12]; 3] = REPS;
+        let latents: Vec<Mat<f64>> = reps
+            .iter()
+            .map(|m| Mat::from_fn(12, 4, |i, k| m[i][k]))
+            .collect();
+        let kl = vec![
+            vec![1.0, 1.0, 1.0, 0.001],
+            vec![1.0; 4],
+            vec![0.5, 0.002, 1.0, 1.0],
+        ];
+        let r = udr(&latents, &kl, 0.01);
+        let want = [
+            (
+                &r.library,
+                [
+                    0.06415272063200433,
+                    0.14135011869300068,
+                    0.12505677068738597,
+                ],
+                [
+                    0.10275141966250251,
+                    0.09460474565969515,
+                    0.13320344469019332,
+                ],
+            ),
+            (
+                &r.paper_filtered,
+                [0.07331739500800495, 0.1413501186930007, 0.14292202364272683],
+                [
+                    0.10733375685050281,
+                    0.10811970932536588,
+                    0.14213607116786375,
+                ],
+            ),
+            (
+                &r.paper_literal,
+                [0.1965250559007322, 0.13348809136099693, 0.1919382167153631],
+                [0.16500657363086457, 0.19423163630804763, 0.16271315403818],
+            ),
+        ];
+        for (v, pairs, scores) in want {
+            for (&(i, j), &p) in [(0, 1), (0, 2), (1, 2)].iter().zip(&pairs) {
+                assert!(
+                    (v.pairwise[i][j].unwrap() - p).abs() < 1e-14,
+                    "({i},{j}): {:?} vs {p}",
+                    v.pairwise[i][j]
+                );
+                assert_eq!(v.pairwise[i][j], v.pairwise[j][i]);
+            }
+            for (m, &s) in scores.iter().enumerate() {
+                assert!((v.model_scores[m].unwrap() - s).abs() < 1e-14);
+            }
+        }
     }
 
     #[test]
@@ -325,7 +490,11 @@ mod tests {
         }
         let c = random_latents(50, 3, 4);
         // Model 2 has no informative latent.
-        let r = udr(&[a, b, c], &[vec![1.0; 3], vec![1.0; 3], vec![0.0; 3]], 0.01);
+        let r = udr(
+            &[a, b, c],
+            &[vec![1.0; 3], vec![1.0; 3], vec![0.0; 3]],
+            0.01,
+        );
         assert_eq!(r.library.pairwise[0][2], None);
         assert_eq!(r.library.model_scores[0], None);
         assert_eq!(r.library.model_scores[2], None);

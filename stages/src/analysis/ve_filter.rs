@@ -14,7 +14,8 @@
 //! `coords`, `ve_mean`, `kept`).
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use serde_json::{Value, json};
 
@@ -28,7 +29,10 @@ pub fn filter(ve: &[f64], sd_ddof: usize) -> (f64, f64, f64, Vec<bool>) {
     let finite: Vec<f64> = ve.iter().copied().filter(|v| v.is_finite()).collect();
     let (m, s) = (mean(&finite), std(&finite, sd_ddof));
     let threshold = m - s;
-    let kept = ve.iter().map(|&v| v.is_finite() && v >= threshold).collect();
+    let kept = ve
+        .iter()
+        .map(|&v| v.is_finite() && v >= threshold)
+        .collect();
     (m, s, threshold, kept)
 }
 
@@ -46,15 +50,28 @@ impl StageKind for VeFilter {
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        vec![ParamSpec::with_default("sd_ddof", ParamType::Int, ParamValue::Int(0), "delta degrees of freedom of the SD across models")]
+        vec![ParamSpec::with_default(
+            "sd_ddof",
+            ParamType::Int,
+            ParamValue::Int(0),
+            "delta degrees of freedom of the SD across models",
+        )]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::many("lasso", ArtifactType::Json, "gathered `lasso-ve` results, one per model")]
+        vec![PortSpec::many(
+            "lasso",
+            ArtifactType::Json,
+            "gathered `lasso-ve` results, one per model",
+        )]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("result", ArtifactType::Json, "mean, sd, threshold, kept, models")]
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Json,
+            "mean, sd, threshold, kept, models",
+        )]
     }
 
     fn check(&self, params: &flow_engine::Params) -> Result<(), StageError> {
@@ -72,13 +89,23 @@ impl StageKind for VeFilter {
         let mut ve = Vec::with_capacity(models.len());
         for (i, m) in models.iter().enumerate() {
             let flow_engine::Artifact::Json(v) = &m.artifact else {
-                return Err(StageError::input("lasso", format!("model {i} is not a JSON result")));
+                return Err(StageError::input(
+                    "lasso",
+                    format!("model {i} is not a JSON result"),
+                ));
             };
-            ve.push(matrix::json_f64(matrix::field(v, "ve_mean", "lasso")?, "ve_mean", "lasso")?);
+            ve.push(matrix::json_f64(
+                matrix::field(v, "ve_mean", "lasso")?,
+                "ve_mean",
+                "lasso",
+            )?);
         }
         let ddof = ctx.params().usize("sd_ddof")?;
         if ve.iter().filter(|v| v.is_finite()).count() <= ddof {
-            return Err(StageError::input("lasso", format!("needs more than {ddof} models with a VE for an SD with ddof {ddof}")));
+            return Err(StageError::input(
+                "lasso",
+                format!("needs more than {ddof} models with a VE for an SD with ddof {ddof}"),
+            ));
         }
         let (m, s, threshold, kept) = filter(&ve, ddof);
         let refs = crate::analysis::udr::model_refs(inputs, "lasso");

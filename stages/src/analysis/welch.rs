@@ -11,7 +11,9 @@
 //!
 //! Output `result` (JSON): `t`, `p`, `df`, `mean_a`, `mean_b`, `n_a`, `n_b`.
 
-use flow_engine::{ArtifactType, Inputs, Outputs, ParamSpec, PortSpec, RunContext, StageError, StageKind};
+use flow_engine::{
+    ArtifactType, Inputs, Outputs, ParamSpec, PortSpec, RunContext, StageError, StageKind,
+};
 use serde_json::json;
 
 use crate::matrix;
@@ -53,9 +55,25 @@ pub fn welch(a: &[f64], b: &[f64]) -> Welch {
     let se2 = va + vb;
     let t = (ma - mb) / se2.sqrt();
     let df = se2 * se2 / (va * va / (na - 1.0) + vb * vb / (nb - 1.0));
-    let p = if se2 > 0.0 { two_sided_p(t, df) } else { f64::NAN };
-    let (t, df) = if se2 > 0.0 { (t, df) } else { (f64::NAN, f64::NAN) };
-    Welch { t, p, df, mean_a: ma, mean_b: mb, n_a: a.len(), n_b: b.len() }
+    let p = if se2 > 0.0 {
+        two_sided_p(t, df)
+    } else {
+        f64::NAN
+    };
+    let (t, df) = if se2 > 0.0 {
+        (t, df)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    Welch {
+        t,
+        p,
+        df,
+        mean_a: ma,
+        mean_b: mb,
+        n_a: a.len(),
+        n_b: b.len(),
+    }
 }
 
 pub struct WelchTest;
@@ -79,13 +97,21 @@ impl StageKind for WelchTest {
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("a", ArtifactType::Table, "the first sample (a one-column table or 1-D NPY)"),
+            PortSpec::one(
+                "a",
+                ArtifactType::Table,
+                "the first sample (a one-column table or 1-D NPY)",
+            ),
             PortSpec::one("b", ArtifactType::Table, "the second sample"),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("result", ArtifactType::Json, "t, p, df, mean_a, mean_b, n_a, n_b")]
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Json,
+            "t, p, df, mean_a, mean_b, n_a, n_b",
+        )]
     }
 
     fn run(&self, inputs: &Inputs, _ctx: &RunContext) -> Result<Outputs, StageError> {
@@ -93,7 +119,13 @@ impl StageKind for WelchTest {
         let (b, _) = matrix::read_vector(inputs.table("b")?, "b", None)?;
         for (port, x) in [("a", &a), ("b", &b)] {
             if x.len() < 2 {
-                return Err(StageError::input(port, format!("has {} value(s); a Welch test needs at least 2 per sample", x.len())));
+                return Err(StageError::input(
+                    port,
+                    format!(
+                        "has {} value(s); a Welch test needs at least 2 per sample",
+                        x.len()
+                    ),
+                ));
             }
         }
         Ok(Outputs::new().json("result", welch(&a, &b).to_json()))

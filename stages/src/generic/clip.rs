@@ -4,7 +4,8 @@
 //! the same bytes, so nothing downstream re-runs.
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, PortSpec, RunContext, StageError,
+    StageKind,
 };
 
 use crate::table::{f64_column, f64_table};
@@ -32,11 +33,19 @@ impl StageKind for Clip {
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("table", ArtifactType::Table, "a table with a numeric column `value`")]
+        vec![PortSpec::one(
+            "table",
+            ArtifactType::Table,
+            "a table with a numeric column `value`",
+        )]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("table", ArtifactType::Table, "column `value`, clamped")]
+        vec![PortSpec::one(
+            "table",
+            ArtifactType::Table,
+            "column `value`, clamped",
+        )]
     }
 
     fn check(&self, params: &flow_engine::Params) -> Result<(), StageError> {

@@ -5,7 +5,8 @@
 //! engine's scheduling, crash safety and failure handling can be exercised end to end.
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
+    StageError, StageKind,
 };
 
 use crate::table::f64_table;
@@ -40,8 +41,18 @@ impl StageKind for Constant {
         vec![
             ParamSpec::required("value", ParamType::Float, "the number"),
             ParamSpec::with_default("rows", ParamType::Int, ParamValue::Int(1), "how many rows"),
-            ParamSpec::with_default("delay_ms", ParamType::Int, ParamValue::Int(0), "work this long before answering"),
-            ParamSpec::with_default("fail", ParamType::Bool, ParamValue::Bool(false), "fail instead of answering"),
+            ParamSpec::with_default(
+                "delay_ms",
+                ParamType::Int,
+                ParamValue::Int(0),
+                "work this long before answering",
+            ),
+            ParamSpec::with_default(
+                "fail",
+                ParamType::Bool,
+                ParamValue::Bool(false),
+                "fail instead of answering",
+            ),
         ]
     }
 
@@ -50,7 +61,11 @@ impl StageKind for Constant {
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("table", ArtifactType::Table, "column `value`")]
+        vec![PortSpec::one(
+            "table",
+            ArtifactType::Table,
+            "column `value`",
+        )]
     }
 
     fn check(&self, params: &flow_engine::Params) -> Result<(), StageError> {

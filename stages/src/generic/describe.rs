@@ -1,7 +1,9 @@
 //! `describe`: a JSON summary of a table: row count and, per numeric column, mean, min and max
 //! (population statistics, NaNs skipped).
 
-use flow_engine::{ArtifactType, Inputs, Outputs, ParamSpec, PortSpec, RunContext, StageError, StageKind};
+use flow_engine::{
+    ArtifactType, Inputs, Outputs, ParamSpec, PortSpec, RunContext, StageError, StageKind,
+};
 
 use crate::table::f64_column;
 
@@ -29,14 +31,20 @@ impl StageKind for Describe {
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("summary", ArtifactType::Json, "{rows, columns: {name: {mean, min, max}}}")]
+        vec![PortSpec::one(
+            "summary",
+            ArtifactType::Json,
+            "{rows, columns: {name: {mean, min, max}}}",
+        )]
     }
 
     fn run(&self, inputs: &Inputs, _ctx: &RunContext) -> Result<Outputs, StageError> {
         let table = inputs.table("table")?;
         let mut columns = serde_json::Map::new();
         for field in table.schema().fields() {
-            let Ok(values) = f64_column(table, field.name(), "table") else { continue };
+            let Ok(values) = f64_column(table, field.name(), "table") else {
+                continue;
+            };
             let finite: Vec<f64> = values.into_iter().filter(|v| !v.is_nan()).collect();
             let n = finite.len().max(1) as f64;
             columns.insert(
@@ -48,6 +56,9 @@ impl StageKind for Describe {
                 }),
             );
         }
-        Ok(Outputs::new().json("summary", serde_json::json!({ "rows": table.num_rows(), "columns": columns })))
+        Ok(Outputs::new().json(
+            "summary",
+            serde_json::json!({ "rows": table.num_rows(), "columns": columns }),
+        ))
     }
 }

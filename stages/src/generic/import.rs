@@ -6,7 +6,8 @@
 //! are rejected (naming the column and row) unless `allow_nonfinite = true`.
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
+    StageError, StageKind,
 };
 
 pub struct Import;
@@ -26,7 +27,11 @@ impl StageKind for Import {
 
     fn params(&self) -> Vec<ParamSpec> {
         vec![
-            ParamSpec::required("path", ParamType::Path, "the file, relative to the pipeline file"),
+            ParamSpec::required(
+                "path",
+                ParamType::Path,
+                "the file, relative to the pipeline file",
+            ),
             ParamSpec::with_default(
                 "allow_nonfinite",
                 ParamType::Bool,
@@ -41,12 +46,17 @@ impl StageKind for Import {
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("table", ArtifactType::Table, "the imported table")]
+        vec![PortSpec::one(
+            "table",
+            ArtifactType::Table,
+            "the imported table",
+        )]
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let path = std::path::Path::new(ctx.params().str("path")?);
-        let batch = flow_tableio::read_table(path).map_err(|e| StageError::param("path", e.to_string()))?;
+        let batch =
+            flow_tableio::read_table(path).map_err(|e| StageError::param("path", e.to_string()))?;
         if !ctx.params().bool("allow_nonfinite")? {
             flow_tableio::ensure_finite(&batch, &path.display().to_string())
                 .map_err(|e| StageError::param("path", e.to_string()))?;

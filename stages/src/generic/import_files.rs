@@ -1,12 +1,17 @@
 //! `import-files`: a file, or a directory of files, copied into the cache as a `files`
 //! artifact (model weights, a folder of images), hashed by content like every imported file.
 
-use flow_engine::{ArtifactType, Inputs, Outputs, ParamSpec, ParamType, PortSpec, RunContext, StageError, StageKind};
+use flow_engine::{
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, PortSpec, RunContext, StageError,
+    StageKind,
+};
 
 pub struct ImportFiles;
 
 fn copy(from: &std::path::Path, to: &std::path::Path) -> Result<(), StageError> {
-    let fail = |p: &std::path::Path, e: std::io::Error| StageError::param("path", format!("{}: {e}", p.display()));
+    let fail = |p: &std::path::Path, e: std::io::Error| {
+        StageError::param("path", format!("{}: {e}", p.display()))
+    };
     if from.is_dir() {
         std::fs::create_dir_all(to).map_err(|e| fail(to, e))?;
         for entry in std::fs::read_dir(from).map_err(|e| fail(from, e))? {
@@ -15,7 +20,9 @@ fn copy(from: &std::path::Path, to: &std::path::Path) -> Result<(), StageError> 
         }
         Ok(())
     } else {
-        std::fs::copy(from, to).map(|_| ()).map_err(|e| fail(from, e))
+        std::fs::copy(from, to)
+            .map(|_| ())
+            .map_err(|e| fail(from, e))
     }
 }
 
@@ -33,7 +40,11 @@ impl StageKind for ImportFiles {
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        vec![ParamSpec::required("path", ParamType::Path, "the file or directory, relative to the pipeline file")]
+        vec![ParamSpec::required(
+            "path",
+            ParamType::Path,
+            "the file or directory, relative to the pipeline file",
+        )]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
@@ -41,12 +52,18 @@ impl StageKind for ImportFiles {
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("files", ArtifactType::Files, "a directory holding the file (or directory) under its own name")]
+        vec![PortSpec::one(
+            "files",
+            ArtifactType::Files,
+            "a directory holding the file (or directory) under its own name",
+        )]
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let path = std::path::Path::new(ctx.params().str("path")?);
-        let name = path.file_name().ok_or_else(|| StageError::param("path", "has no file name"))?;
+        let name = path
+            .file_name()
+            .ok_or_else(|| StageError::param("path", "has no file name"))?;
         let dir = ctx.output_dir("files")?;
         copy(path, &dir.join(name))?;
         Ok(Outputs::new())

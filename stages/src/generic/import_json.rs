@@ -1,7 +1,10 @@
 //! `import-json`: a JSON value from a file, hashed by content (e.g. a saved `lasso-ve` result
 //! given to `flow stage alignment --in lasso=result.json`).
 
-use flow_engine::{ArtifactType, Inputs, Outputs, ParamSpec, ParamType, PortSpec, RunContext, StageError, StageKind};
+use flow_engine::{
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, PortSpec, RunContext, StageError,
+    StageKind,
+};
 
 pub struct ImportJson;
 
@@ -19,7 +22,11 @@ impl StageKind for ImportJson {
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        vec![ParamSpec::required("path", ParamType::Path, "the file, relative to the pipeline file")]
+        vec![ParamSpec::required(
+            "path",
+            ParamType::Path,
+            "the file, relative to the pipeline file",
+        )]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
@@ -27,12 +34,17 @@ impl StageKind for ImportJson {
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("value", ArtifactType::Json, "the parsed JSON value")]
+        vec![PortSpec::one(
+            "value",
+            ArtifactType::Json,
+            "the parsed JSON value",
+        )]
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let path = ctx.params().str("path")?;
-        let text = std::fs::read(path).map_err(|e| StageError::param("path", format!("{path}: {e}")))?;
+        let text =
+            std::fs::read(path).map_err(|e| StageError::param("path", format!("{path}: {e}")))?;
         let value: serde_json::Value = serde_json::from_slice(&text)
             .map_err(|e| StageError::param("path", format!("{path}: not JSON: {e}")))?;
         Ok(Outputs::new().json("value", value))

@@ -4,7 +4,8 @@
 //! it slow (for concurrency and kill tests).
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext, StageError, StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
+    StageError, StageKind,
 };
 
 use crate::generic::constant::busy_wait;
@@ -26,15 +27,28 @@ impl StageKind for Sum {
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        vec![ParamSpec::with_default("delay_ms", ParamType::Int, ParamValue::Int(0), "work this long first")]
+        vec![ParamSpec::with_default(
+            "delay_ms",
+            ParamType::Int,
+            ParamValue::Int(0),
+            "work this long first",
+        )]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::many("parts", ArtifactType::Table, "tables with a numeric column `value`")]
+        vec![PortSpec::many(
+            "parts",
+            ArtifactType::Table,
+            "tables with a numeric column `value`",
+        )]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("table", ArtifactType::Table, "columns `value` (the sum) and `count` (values summed)")]
+        vec![PortSpec::one(
+            "table",
+            ArtifactType::Table,
+            "columns `value` (the sum) and `count` (values summed)",
+        )]
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
@@ -46,6 +60,9 @@ impl StageKind for Sum {
             total += values.iter().sum::<f64>();
             count += values.len();
         }
-        Ok(Outputs::new().table("table", f64_table(&[("value", vec![total]), ("count", vec![count as f64])])?))
+        Ok(Outputs::new().table(
+            "table",
+            f64_table(&[("value", vec![total]), ("count", vec![count as f64])])?,
+        ))
     }
 }

@@ -19,7 +19,11 @@ pub enum LsapError {
 
 /// Minimum-cost assignment for `cost` (`nr` × `nc`, row-major). Returns (row, column) pairs
 /// sorted by row.
-pub fn linear_sum_assignment(cost: &[f64], nr: usize, nc: usize) -> Result<Vec<(usize, usize)>, LsapError> {
+pub fn linear_sum_assignment(
+    cost: &[f64],
+    nr: usize,
+    nc: usize,
+) -> Result<Vec<(usize, usize)>, LsapError> {
     assert_eq!(cost.len(), nr * nc);
     if nr == 0 || nc == 0 {
         return Ok(Vec::new());
@@ -65,8 +69,7 @@ pub fn linear_sum_assignment(cost: &[f64], nr: usize, nc: usize) -> Result<Vec<(
             let mut index = usize::MAX;
             let mut lowest = f64::INFINITY;
             sr[i] = true;
-            for it in 0..num_remaining {
-                let j = remaining[it];
+            for (it, &j) in remaining[..num_remaining].iter().enumerate() {
                 let r = min_val + c[i * nc + j] - u[i] - v[j];
                 if r < shortest[j] {
                     path[j] = i;
@@ -113,8 +116,11 @@ pub fn linear_sum_assignment(cost: &[f64], nr: usize, nc: usize) -> Result<Vec<(
             }
         }
     }
-    let mut pairs: Vec<(usize, usize)> =
-        if transpose { (0..nr).map(|r| (col4row[r], r)).collect() } else { (0..nr).map(|r| (r, col4row[r])).collect() };
+    let mut pairs: Vec<(usize, usize)> = if transpose {
+        (0..nr).map(|r| (col4row[r], r)).collect()
+    } else {
+        (0..nr).map(|r| (r, col4row[r])).collect()
+    };
     pairs.sort_unstable();
     Ok(pairs)
 }
@@ -145,7 +151,10 @@ mod tests {
     #[test]
     fn scipy_example_and_brute_force() {
         let cost = [4.0, 1.0, 3.0, 2.0, 0.0, 5.0, 3.0, 2.0, 2.0];
-        assert_eq!(linear_sum_assignment(&cost, 3, 3).unwrap(), vec![(0, 1), (1, 0), (2, 2)]);
+        assert_eq!(
+            linear_sum_assignment(&cost, 3, 3).unwrap(),
+            vec![(0, 1), (1, 0), (2, 2)]
+        );
         let mut s = 1u64;
         for (nr, nc) in [(3, 5), (5, 3), (4, 4), (2, 6), (6, 1)] {
             let cost: Vec<f64> = (0..nr * nc)
@@ -169,7 +178,13 @@ mod tests {
 
     #[test]
     fn constant_costs_give_the_identity() {
-        assert_eq!(linear_sum_assignment(&[1.0; 9], 3, 3).unwrap(), vec![(0, 0), (1, 1), (2, 2)]);
-        assert_eq!(linear_sum_assignment(&[f64::NAN], 1, 1), Err(LsapError::Invalid));
+        assert_eq!(
+            linear_sum_assignment(&[1.0; 9], 3, 3).unwrap(),
+            vec![(0, 0), (1, 1), (2, 2)]
+        );
+        assert_eq!(
+            linear_sum_assignment(&[f64::NAN], 1, 1),
+            Err(LsapError::Invalid)
+        );
     }
 }

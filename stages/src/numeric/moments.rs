@@ -2,7 +2,11 @@
 
 /// The arithmetic mean (NaN for an empty slice).
 pub fn mean(x: &[f64]) -> f64 {
-    if x.is_empty() { f64::NAN } else { x.iter().sum::<f64>() / x.len() as f64 }
+    if x.is_empty() {
+        f64::NAN
+    } else {
+        x.iter().sum::<f64>() / x.len() as f64
+    }
 }
 
 /// The variance with `ddof` delta degrees of freedom (NaN if n ≤ ddof), two-pass.
@@ -28,7 +32,11 @@ pub fn median(x: &[f64]) -> f64 {
     let mut s = x.to_vec();
     s.sort_by(f64::total_cmp);
     let n = s.len();
-    if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    }
 }
 
 /// Pearson's correlation (NaN if either side is constant).

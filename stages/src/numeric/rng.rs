@@ -13,7 +13,10 @@ pub struct Draws {
 
 impl Draws {
     pub fn new(seed: u64) -> Self {
-        Draws { rng: ChaCha8Rng::seed_from_u64(seed), spare: None }
+        Draws {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            spare: None,
+        }
     }
 
     /// Uniform in [0, 1).

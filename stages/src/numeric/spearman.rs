@@ -8,7 +8,7 @@ use faer::{Accum, Mat, MatRef, Par};
 pub fn rank_average(x: &[f64]) -> Vec<f64> {
     let n = x.len();
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    order.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b])); // ties are averaged: their order is irrelevant
     let mut ranks = vec![0.0; n];
     let mut i = 0;
     while i < n {
@@ -35,8 +35,12 @@ pub fn normalised_ranks(m: MatRef<'_, f64>) -> Mat<f64> {
         let r = rank_average(&col);
         let mean = r.iter().sum::<f64>() / n as f64;
         let norm = r.iter().map(|v| (v - mean).powi(2)).sum::<f64>().sqrt();
-        for i in 0..n {
-            out[(i, j)] = if norm > 0.0 { (r[i] - mean) / norm } else { f64::NAN };
+        for (o, &ri) in out.col_as_slice_mut(j).iter_mut().zip(&r) {
+            *o = if norm > 0.0 {
+                (ri - mean) / norm
+            } else {
+                f64::NAN
+            };
         }
     }
     out
@@ -46,7 +50,14 @@ pub fn normalised_ranks(m: MatRef<'_, f64>) -> Mat<f64> {
 /// `b` (columns), from [`normalised_ranks`] of each; NaN where either column is constant.
 pub fn spearman_between(za: &Mat<f64>, zb: &Mat<f64>) -> Mat<f64> {
     let mut out = Mat::<f64>::zeros(za.ncols(), zb.ncols());
-    matmul(out.as_mut(), Accum::Replace, za.transpose(), zb.as_ref(), 1.0, Par::Seq);
+    matmul(
+        out.as_mut(),
+        Accum::Replace,
+        za.transpose(),
+        zb.as_ref(),
+        1.0,
+        Par::Seq,
+    );
     for i in 0..out.nrows() {
         for j in 0..out.ncols() {
             out[(i, j)] = out[(i, j)].clamp(-1.0, 1.0);
@@ -66,7 +77,10 @@ mod tests {
 
     #[test]
     fn ties_get_average_ranks() {
-        assert_eq!(rank_average(&[10.0, 20.0, 10.0, 30.0]), vec![1.5, 3.0, 1.5, 4.0]);
+        assert_eq!(
+            rank_average(&[10.0, 20.0, 10.0, 30.0]),
+            vec![1.5, 3.0, 1.5, 4.0]
+        );
     }
 
     #[test]

@@ -107,10 +107,19 @@ impl Sdf for Ellipse {
         let k1 = ((px / (self.rx * self.rx)) * (px / (self.rx * self.rx))
             + (py / (self.ry * self.ry)) * (py / (self.ry * self.ry)))
             .sqrt();
-        if k1 < 1e-12 { -self.rx.min(self.ry) } else { k0 * (k0 - 1.0) / k1 }
+        if k1 < 1e-12 {
+            -self.rx.min(self.ry)
+        } else {
+            k0 * (k0 - 1.0) / k1
+        }
     }
     fn bbox(&self) -> [f32; 4] {
-        [self.cx - self.rx, self.cy - self.ry, self.cx + self.rx, self.cy + self.ry]
+        [
+            self.cx - self.rx,
+            self.cy - self.ry,
+            self.cx + self.rx,
+            self.cy + self.ry,
+        ]
     }
 }
 
@@ -132,7 +141,12 @@ impl Sdf for RoundBox {
         (mx * mx + my * my).sqrt() + qx.max(qy).min(0.0) - self.r
     }
     fn bbox(&self) -> [f32; 4] {
-        [self.cx - self.hx, self.cy - self.hy, self.cx + self.hx, self.cy + self.hy]
+        [
+            self.cx - self.hx,
+            self.cy - self.hy,
+            self.cx + self.hx,
+            self.cy + self.hy,
+        ]
     }
 }
 
@@ -149,13 +163,20 @@ struct FaceShape {
 
 impl FaceShape {
     fn half_width_at(&self, v: f32) -> f32 {
-        if v > 0.0 { self.w * (1.0 + self.k * v * v) } else { self.w }
+        if v > 0.0 {
+            self.w * (1.0 + self.k * v * v)
+        } else {
+            self.w
+        }
     }
 
     /// The boundary point at angle θ (0 = right, π/2 = chin).
     fn point(&self, theta: f32) -> (f32, f32) {
         let v = libm::sinf(theta);
-        (self.cx + self.half_width_at(v) * libm::cosf(theta), self.cy + self.h * v)
+        (
+            self.cx + self.half_width_at(v) * libm::cosf(theta),
+            self.cy + self.h * v,
+        )
     }
 }
 
@@ -164,7 +185,11 @@ impl Sdf for FaceShape {
     fn sdf(&self, x: f32, y: f32) -> f32 {
         let px = x - self.cx;
         let v = (y - self.cy) / self.h;
-        let (s, ds) = if v > 0.0 { (1.0 + self.k * v * v, 2.0 * self.k * v / self.h) } else { (1.0, 0.0) };
+        let (s, ds) = if v > 0.0 {
+            (1.0 + self.k * v * v, 2.0 * self.k * v / self.h)
+        } else {
+            (1.0, 0.0)
+        };
         let ws = self.w * s;
         let u = px / ws;
         let q = (u * u + v * v).sqrt();
@@ -179,7 +204,12 @@ impl Sdf for FaceShape {
     }
     fn bbox(&self) -> [f32; 4] {
         let wmax = self.w * (1.0 + self.k.max(0.0));
-        [self.cx - wmax, self.cy - self.h, self.cx + wmax, self.cy + self.h]
+        [
+            self.cx - wmax,
+            self.cy - self.h,
+            self.cx + wmax,
+            self.cy + self.h,
+        ]
     }
 }
 
@@ -198,11 +228,23 @@ struct Curve {
 
 impl Curve {
     fn horizontal(xc: f32, half: f32, g: [f32; 4], r: [f32; 3]) -> Curve {
-        Curve { vertical: false, tc: xc, half, g, r }
+        Curve {
+            vertical: false,
+            tc: xc,
+            half,
+            g,
+            r,
+        }
     }
 
     fn vertical(yc: f32, half: f32, g: [f32; 4], r: [f32; 3]) -> Curve {
-        Curve { vertical: true, tc: yc, half, g, r }
+        Curve {
+            vertical: true,
+            tc: yc,
+            half,
+            g,
+            r,
+        }
     }
 
     #[inline]
@@ -259,7 +301,11 @@ impl Sdf for Curve {
         // A cubic can bulge between the probes by a little; pad generously.
         let pad = self.max_radius() + 0.02;
         let (t0, t1) = (self.tc - self.half - pad, self.tc + self.half + pad);
-        if self.vertical { [lo - pad, t0, hi + pad, t1] } else { [t0, lo - pad, t1, hi + pad] }
+        if self.vertical {
+            [lo - pad, t0, hi + pad, t1]
+        } else {
+            [t0, lo - pad, t1, hi + pad]
+        }
     }
 }
 
@@ -298,7 +344,12 @@ impl Sdf for FrontHair {
     }
     fn bbox(&self) -> [f32; 4] {
         let [x0, y0, x1, _] = self.cap.bbox();
-        [x0, y0, x1, -0.46 + 0.30 * x1.max(-x0).powi(2) + self.hairline.drop + 0.01]
+        [
+            x0,
+            y0,
+            x1,
+            -0.46 + 0.30 * x1.max(-x0).powi(2) + self.hairline.drop + 0.01,
+        ]
     }
 }
 
@@ -318,7 +369,12 @@ impl Sdf for BackHair {
     fn bbox(&self) -> [f32; 4] {
         let a = self.cap.bbox();
         let b = self.curtain.bbox();
-        [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), self.cut.max(b[3])]
+        [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            a[2].max(b[2]),
+            self.cut.max(b[3]),
+        ]
     }
 }
 
@@ -339,7 +395,11 @@ struct Outline {
 
 impl Canvas {
     fn new(n: usize) -> Canvas {
-        Canvas { n, step: 2.0 / n as f32, buf: vec![1.0; n * n] }
+        Canvas {
+            n,
+            step: 2.0 / n as f32,
+            buf: vec![1.0; n * n],
+        }
     }
 
     fn range(&self, lo: f32, hi: f32) -> (usize, usize) {
@@ -383,7 +443,8 @@ impl Canvas {
             for c in 0..m {
                 let mut s = 0.0f32;
                 for a in 0..k {
-                    let row = &self.buf[(r * k + a) * self.n + c * k..(r * k + a) * self.n + c * k + k];
+                    let row =
+                        &self.buf[(r * k + a) * self.n + c * k..(r * k + a) * self.n + c * k + k];
                     for v in row {
                         s += v;
                     }
@@ -427,26 +488,58 @@ struct Face {
 }
 
 fn circle(cx: f32, cy: f32, r: f32) -> Ellipse {
-    Ellipse { cx, cy, rx: r, ry: r }
+    Ellipse {
+        cx,
+        cy,
+        rx: r,
+        ry: r,
+    }
 }
 
 impl Face {
     fn new(f: &FaceFactors) -> Face {
         let v = |name: &str| f.get(name).clamp(0.0, 1.0);
         let w = 0.44 + 0.08 * v("face_width");
-        let head = FaceShape { cx: 0.0, cy: 0.06, w, h: 0.62, k: -0.40 + 0.90 * v("jaw") };
+        let head = FaceShape {
+            cx: 0.0,
+            cy: 0.06,
+            w,
+            h: 0.62,
+            k: -0.40 + 0.90 * v("jaw"),
+        };
         let skin = 0.94 - 0.16 * v("skin_shade");
         let hair = 0.36 - 0.26 * v("hair_darkness");
 
         // Hair: the head ellipse (more volume on the right), cut at its centre line, and a
         // curtain falling to `bottom`.
-        let cap = Ellipse { cx: 0.02, cy: -0.08, rx: 0.63, ry: 0.72 };
+        let cap = Ellipse {
+            cx: 0.02,
+            cy: -0.08,
+            rx: 0.63,
+            ry: 0.72,
+        };
         let bottom = 0.10 + 0.38 * v("hair_length");
         let top = -0.20;
-        let curtain = RoundBox { cx: 0.02, cy: 0.5 * (top + bottom), hx: cap.rx, hy: 0.5 * (bottom - top), r: 0.12 };
-        let back_hair = BackHair { cap: Ellipse { ..cap }, cut: -0.08, curtain };
-        let hairline = Hairline { part: -0.20, drop: 0.02 + 0.22 * v("fringe") };
-        let front_hair = FrontHair { cap: Ellipse { ..cap }, hairline };
+        let curtain = RoundBox {
+            cx: 0.02,
+            cy: 0.5 * (top + bottom),
+            hx: cap.rx,
+            hy: 0.5 * (bottom - top),
+            r: 0.12,
+        };
+        let back_hair = BackHair {
+            cap: Ellipse { ..cap },
+            cut: -0.08,
+            curtain,
+        };
+        let hairline = Hairline {
+            part: -0.20,
+            drop: 0.02 + 0.22 * v("fringe"),
+        };
+        let front_hair = FrontHair {
+            cap: Ellipse { ..cap },
+            hairline,
+        };
         let part_bottom = hairline.b(-0.20) - 0.01;
         let parting = Curve::vertical(
             0.5 * (-0.75 + part_bottom),
@@ -459,11 +552,37 @@ impl Face {
         let e = 0.15 + 0.10 * v("eye_distance");
         let se = 0.50 + 1.10 * v("eye_size");
         let (ey, rx, ry) = (-0.04, 0.10 * se, 0.052 * se);
-        let eyes = [Ellipse { cx: -e, cy: ey, rx, ry }, Ellipse { cx: e, cy: ey, rx, ry }];
-        let lid = |cx: f32| Curve::horizontal(cx, rx * 0.92, [ey - ry * 0.92, 0.0, ry * 0.85, 0.0], [0.012, 0.0, 0.006]);
+        let eyes = [
+            Ellipse {
+                cx: -e,
+                cy: ey,
+                rx,
+                ry,
+            },
+            Ellipse {
+                cx: e,
+                cy: ey,
+                rx,
+                ry,
+            },
+        ];
+        let lid = |cx: f32| {
+            Curve::horizontal(
+                cx,
+                rx * 0.92,
+                [ey - ry * 0.92, 0.0, ry * 0.85, 0.0],
+                [0.012, 0.0, 0.006],
+            )
+        };
         let lids = [lid(-e), lid(e)];
-        let irises = [circle(-e, ey + 0.1 * ry, 0.78 * ry), circle(e, ey + 0.1 * ry, 0.78 * ry)];
-        let pupils = [circle(-e, ey + 0.1 * ry, 0.38 * ry), circle(e, ey + 0.1 * ry, 0.38 * ry)];
+        let irises = [
+            circle(-e, ey + 0.1 * ry, 0.78 * ry),
+            circle(e, ey + 0.1 * ry, 0.78 * ry),
+        ];
+        let pupils = [
+            circle(-e, ey + 0.1 * ry, 0.38 * ry),
+            circle(e, ey + 0.1 * ry, 0.38 * ry),
+        ];
         let bt = v("brow_thickness");
         let rb = 0.008 + 0.060 * bt;
         let bl = 0.09 + 0.04 * bt;
@@ -471,18 +590,54 @@ impl Face {
         // Left brow: s = −1 is its outer end; right brow: s = +1. The outer end is thinner and
         // a little lower.
         let brows = [
-            Curve::horizontal(-(e + 0.01), bl, [by - 0.035, -0.008, 0.035, 0.0], [rb * 0.85, rb * 0.25, 0.004]),
-            Curve::horizontal(e + 0.01, bl, [by - 0.035, 0.008, 0.035, 0.0], [rb * 0.85, -rb * 0.25, 0.004]),
+            Curve::horizontal(
+                -(e + 0.01),
+                bl,
+                [by - 0.035, -0.008, 0.035, 0.0],
+                [rb * 0.85, rb * 0.25, 0.004],
+            ),
+            Curve::horizontal(
+                e + 0.01,
+                bl,
+                [by - 0.035, 0.008, 0.035, 0.0],
+                [rb * 0.85, -rb * 0.25, 0.004],
+            ),
         ];
 
         // Nose: shaded on its right side, a side line, the base and nostrils.
         let tip = 0.08 + 0.22 * v("nose_length");
-        let nose_shadow = RoundBox { cx: 0.05, cy: 0.5 * (-0.04 + tip), hx: 0.034, hy: 0.5 * (tip + 0.04), r: 0.02 };
-        let nose_side = Curve::vertical(0.5 * (-0.03 + tip - 0.02), 0.5 * (tip + 0.01), [0.074, 0.004, 0.006, 0.0], [0.009, 0.002, 0.0]);
-        let nose_base = Curve::horizontal(0.0, 0.075, [tip + 0.028, 0.0, -0.028, 0.0], [0.009, 0.0, 0.002]);
+        let nose_shadow = RoundBox {
+            cx: 0.05,
+            cy: 0.5 * (-0.04 + tip),
+            hx: 0.034,
+            hy: 0.5 * (tip + 0.04),
+            r: 0.02,
+        };
+        let nose_side = Curve::vertical(
+            0.5 * (-0.03 + tip - 0.02),
+            0.5 * (tip + 0.01),
+            [0.074, 0.004, 0.006, 0.0],
+            [0.009, 0.002, 0.0],
+        );
+        let nose_base = Curve::horizontal(
+            0.0,
+            0.075,
+            [tip + 0.028, 0.0, -0.028, 0.0],
+            [0.009, 0.0, 0.002],
+        );
         let nostrils = [
-            Ellipse { cx: -0.038, cy: tip + 0.006, rx: 0.022, ry: 0.012 },
-            Ellipse { cx: 0.038, cy: tip + 0.006, rx: 0.022, ry: 0.012 },
+            Ellipse {
+                cx: -0.038,
+                cy: tip + 0.006,
+                rx: 0.022,
+                ry: 0.012,
+            },
+            Ellipse {
+                cx: 0.038,
+                cy: tip + 0.006,
+                rx: 0.022,
+                ry: 0.012,
+            },
         ];
 
         // Mouth: the top edge follows a parabola (corners up for a smile); a smile opens it
@@ -493,10 +648,20 @@ impl Face {
         let open = 0.17 * smile;
         let ym = 0.42;
         // centre line g = ym + c(0.5 − s²) + 0.5·open(1 − s²); radius r0 + 0.5·open(1 − s²).
-        let mouth = Curve::horizontal(0.0, hw, [ym + 0.5 * c + 0.5 * open, 0.0, -c - 0.5 * open, 0.0], [0.016, 0.0, 0.5 * open]);
+        let mouth = Curve::horizontal(
+            0.0,
+            hw,
+            [ym + 0.5 * c + 0.5 * open, 0.0, -c - 0.5 * open, 0.0],
+            [0.016, 0.0, 0.5 * open],
+        );
         // Upper teeth, showing as the mouth opens: a band just under the top edge.
         let t_r = 0.16 * open;
-        let teeth = Curve::horizontal(0.0, 0.75 * hw, [ym + 0.5 * c + 0.004 + t_r, 0.0, -c * 0.5625 - t_r, 0.0], [0.0, 0.0, t_r]);
+        let teeth = Curve::horizontal(
+            0.0,
+            0.75 * hw,
+            [ym + 0.5 * c + 0.004 + t_r, 0.0, -c * 0.5625 - t_r, 0.0],
+            [0.0, 0.0, t_r],
+        );
 
         // Age marks.
         let age = v("age");
@@ -504,24 +669,59 @@ impl Face {
         let mut wrinkles = Vec::new();
         for (i, y) in [-0.335f32, -0.285].into_iter().enumerate() {
             let half = 0.12 + 0.06 * age - 0.02 * i as f32;
-            wrinkles.push(Curve::horizontal(0.0, half, [y, 0.0, 0.018, 0.0], [rw, 0.0, 0.004]));
+            wrinkles.push(Curve::horizontal(
+                0.0,
+                half,
+                [y, 0.0, 0.018, 0.0],
+                [rw, 0.0, 0.004],
+            ));
         }
         for side in [-1.0f32, 1.0] {
             // Nasolabial fold from the nose wing to beside the mouth corner.
             let (ya, yb) = (tip + 0.03, ym + 0.01);
             let xa = side * 0.085;
             let xb = side * (hw + 0.045);
-            wrinkles.push(Curve::vertical(0.5 * (ya + yb), 0.5 * (yb - ya), [0.5 * (xa + xb) + side * 0.02, 0.5 * (xb - xa), -side * 0.02, 0.0], [rw, 0.0, 0.003]));
+            wrinkles.push(Curve::vertical(
+                0.5 * (ya + yb),
+                0.5 * (yb - ya),
+                [
+                    0.5 * (xa + xb) + side * 0.02,
+                    0.5 * (xb - xa),
+                    -side * 0.02,
+                    0.0,
+                ],
+                [rw, 0.0, 0.003],
+            ));
             // Eye bag below the eye.
             let ex = side * e;
-            wrinkles.push(Curve::horizontal(ex, 0.65 * rx, [ey + ry + 0.045, 0.0, -0.02, 0.0], [rw * 0.9, 0.0, 0.002]));
+            wrinkles.push(Curve::horizontal(
+                ex,
+                0.65 * rx,
+                [ey + ry + 0.045, 0.0, -0.02, 0.0],
+                [rw * 0.9, 0.0, 0.002],
+            ));
             // Crow's feet: two short strokes at the outer corner.
             let xo = ex + side * (rx + 0.04);
-            wrinkles.push(Curve::horizontal(xo, 0.03, [ey - 0.018, side * 0.012, 0.0, 0.0], [rw * 0.8, 0.0, 0.0]));
-            wrinkles.push(Curve::horizontal(xo, 0.03, [ey + 0.022, -side * 0.012, 0.0, 0.0], [rw * 0.8, 0.0, 0.0]));
+            wrinkles.push(Curve::horizontal(
+                xo,
+                0.03,
+                [ey - 0.018, side * 0.012, 0.0, 0.0],
+                [rw * 0.8, 0.0, 0.0],
+            ));
+            wrinkles.push(Curve::horizontal(
+                xo,
+                0.03,
+                [ey + 0.022, -side * 0.012, 0.0, 0.0],
+                [rw * 0.8, 0.0, 0.0],
+            ));
             // Marionette line below the mouth corner.
             let xm = side * (hw + 0.015);
-            wrinkles.push(Curve::vertical(ym + 0.10, 0.055, [xm, side * 0.012, 0.0, 0.0], [rw * 0.9, 0.0, 0.0]));
+            wrinkles.push(Curve::vertical(
+                ym + 0.10,
+                0.055,
+                [xm, side * 0.012, 0.0, 0.0],
+                [rw * 0.9, 0.0, 0.0],
+            ));
         }
 
         Face {
@@ -529,11 +729,32 @@ impl Face {
             hair,
             age,
             ears: [
-                Ellipse { cx: -(w + 0.015), cy: 0.02, rx: 0.065, ry: 0.125 },
-                Ellipse { cx: w + 0.015, cy: 0.02, rx: 0.065, ry: 0.125 },
+                Ellipse {
+                    cx: -(w + 0.015),
+                    cy: 0.02,
+                    rx: 0.065,
+                    ry: 0.125,
+                },
+                Ellipse {
+                    cx: w + 0.015,
+                    cy: 0.02,
+                    rx: 0.065,
+                    ry: 0.125,
+                },
             ],
-            neck: RoundBox { cx: 0.0, cy: 0.78, hx: 0.16, hy: 0.34, r: 0.03 },
-            shoulders: Ellipse { cx: 0.0, cy: 1.32, rx: 0.98, ry: 0.50 },
+            neck: RoundBox {
+                cx: 0.0,
+                cy: 0.78,
+                hx: 0.16,
+                hy: 0.34,
+                r: 0.03,
+            },
+            shoulders: Ellipse {
+                cx: 0.0,
+                cy: 1.32,
+                rx: 0.98,
+                ry: 0.50,
+            },
             head,
             back_hair,
             front_hair,
@@ -554,7 +775,12 @@ impl Face {
     }
 
     fn draw(&self, canvas: &mut Canvas) {
-        let ink = |hw: f32| Some(Outline { value: INK, half_width: hw });
+        let ink = |hw: f32| {
+            Some(Outline {
+                value: INK,
+                half_width: hw,
+            })
+        };
         canvas.paint(&self.shoulders, 0.30, 1.0, ink(OUTLINE));
         canvas.paint(&self.back_hair, self.hair, 1.0, ink(OUTLINE));
         canvas.paint(&self.neck, self.skin * 0.88, 1.0, ink(OUTLINE));
@@ -615,7 +841,10 @@ impl Face {
         for eye in &self.eyes {
             for a in [180.0f32, 120.0, 60.0, 0.0, -60.0, -120.0] {
                 let t = a.to_radians();
-                out.push((eye.cx + eye.rx * libm::cosf(t), eye.cy - eye.ry * libm::sinf(t)));
+                out.push((
+                    eye.cx + eye.rx * libm::cosf(t),
+                    eye.cy - eye.ry * libm::sinf(t),
+                ));
             }
         }
         // 48–59: the mouth's outer edge: left corner, five on the top edge, right corner, five on
@@ -646,7 +875,10 @@ impl Face {
             let side = if k == 0 { -1.0 } else { 1.0 };
             out.push((ear.cx + side * ear.rx, ear.cy));
             let t = 50.0f32.to_radians();
-            out.push((ear.cx + side * ear.rx * libm::cosf(t), ear.cy + ear.ry * libm::sinf(t)));
+            out.push((
+                ear.cx + side * ear.rx * libm::cosf(t),
+                ear.cy + ear.ry * libm::sinf(t),
+            ));
         }
         // 74–79: the hairline (the lower edge of the front hair), left to right.
         for x in [-0.30f32, -0.18, -0.06, 0.06, 0.18, 0.30] {
@@ -679,5 +911,9 @@ pub fn render(factors: &FaceFactors, size: usize, supersample: usize) -> Vec<f32
 /// eye, 48–59 outer mouth, 60–67 mouth centre line, 68–69 pupils, 70–73 ears, 74–79 hairline.
 pub fn landmarks(factors: &FaceFactors, size: usize) -> Vec<(f32, f32)> {
     let scale = size as f32 / 2.0;
-    Face::new(factors).landmarks().into_iter().map(|(x, y)| ((x + 1.0) * scale, (y + 1.0) * scale)).collect()
+    Face::new(factors)
+        .landmarks()
+        .into_iter()
+        .map(|(x, y)| ((x + 1.0) * scale, (y + 1.0) * scale))
+        .collect()
 }

@@ -29,8 +29,8 @@
 use std::path::{Path, PathBuf};
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext, StageError,
-    StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use image::imageops::FilterType;
 use image::{ImageBuffer, Luma};
@@ -45,7 +45,10 @@ const EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
-        .map(|e| e.map(|e| e.path()).map_err(|e| format!("{}: {e}", dir.display())))
+        .map(|e| {
+            e.map(|e| e.path())
+                .map_err(|e| format!("{}: {e}", dir.display()))
+        })
         .collect::<Result<_, _>>()?;
     entries.sort();
     for path in entries {
@@ -73,7 +76,10 @@ pub fn prepare(img: &image::DynamicImage, size: usize, pad: bool, background: f3
     let side = if pad { w.max(h) } else { w.min(h) };
     let mut square = vec![background; (side * side) as usize];
     // Offsets of the source in the square (pad) or of the square in the source (crop).
-    let (ox, oy) = (((side as i64 - w as i64) / 2), ((side as i64 - h as i64) / 2));
+    let (ox, oy) = (
+        ((side as i64 - w as i64) / 2),
+        ((side as i64 - h as i64) / 2),
+    );
     for y in 0..side as i64 {
         let sy = y - oy;
         if sy < 0 || sy >= h as i64 {
@@ -86,9 +92,18 @@ pub fn prepare(img: &image::DynamicImage, size: usize, pad: bool, background: f3
             }
         }
     }
-    let buf: ImageBuffer<Luma<f32>, Vec<f32>> = ImageBuffer::from_raw(side, side, square).expect("sized buffer");
-    let resized = if side as usize == size { buf } else { image::imageops::resize(&buf, size as u32, size as u32, FilterType::Triangle) };
-    resized.into_raw().into_iter().map(|v| v.clamp(0.0, 1.0)).collect()
+    let buf: ImageBuffer<Luma<f32>, Vec<f32>> =
+        ImageBuffer::from_raw(side, side, square).expect("sized buffer");
+    let resized = if side as usize == size {
+        buf
+    } else {
+        image::imageops::resize(&buf, size as u32, size as u32, FilterType::Triangle)
+    };
+    resized
+        .into_raw()
+        .into_iter()
+        .map(|v| v.clamp(0.0, 1.0))
+        .collect()
 }
 
 impl StageKind for ImageFolder {
@@ -106,33 +121,57 @@ impl StageKind for ImageFolder {
 
     fn params(&self) -> Vec<ParamSpec> {
         vec![
-            ParamSpec::with_default("size", ParamType::Int, ParamValue::Int(64), "output height and width in pixels"),
+            ParamSpec::with_default(
+                "size",
+                ParamType::Int,
+                ParamValue::Int(64),
+                "output height and width in pixels",
+            ),
             ParamSpec::with_default(
                 "fit",
                 ParamType::Choice(&["crop", "pad"]),
                 ParamValue::Str("crop".into()),
                 "make the image square by cropping its centre, or by padding with `background`",
             ),
-            ParamSpec::with_default("background", ParamType::Float, ParamValue::Float(1.0), "gray level for padding and transparency (1 = white)"),
+            ParamSpec::with_default(
+                "background",
+                ParamType::Float,
+                ParamValue::Float(1.0),
+                "gray level for padding and transparency (1 = white)",
+            ),
         ]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::many("files", ArtifactType::Files, "directories of PNG/JPEG files (from `import-files`), walked recursively")]
+        vec![PortSpec::many(
+            "files",
+            ArtifactType::Files,
+            "directories of PNG/JPEG files (from `import-files`), walked recursively",
+        )]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("images", ArtifactType::Table, "image table: image_id (file stem), height, width, pixels")]
+        vec![PortSpec::one(
+            "images",
+            ArtifactType::Table,
+            "image table: image_id (file stem), height, width, pixels",
+        )]
     }
 
     fn check(&self, p: &Params) -> Result<(), StageError> {
         let size = p.i64("size")?;
         if !(1..=4096).contains(&size) {
-            return Err(StageError::param("size", format!("must be in [1, 4096], got {size}")));
+            return Err(StageError::param(
+                "size",
+                format!("must be in [1, 4096], got {size}"),
+            ));
         }
         let b = p.f64("background")?;
         if !(0.0..=1.0).contains(&b) {
-            return Err(StageError::param("background", format!("must be in [0, 1], got {b}")));
+            return Err(StageError::param(
+                "background",
+                format!("must be in [0, 1], got {b}"),
+            ));
         }
         Ok(())
     }
@@ -154,19 +193,32 @@ impl StageKind for ImageFolder {
             let mut found = Vec::new();
             walk(root, &mut found).map_err(bad)?;
             for path in found {
-                let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let shown = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if name.starts_with('.') {
                     continue;
                 }
-                let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+                let ext = path
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
                 if !EXTENSIONS.contains(&ext.as_str()) {
                     return Err(bad(format!(
                         "{shown} (from {}): not a PNG or JPEG file (by its extension); image-folder reads .png, .jpg and .jpeg files only — remove it from the folder",
                         input.node
                     )));
                 }
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 files.push((stem, format!("{shown} (from {})", input.node), path));
             }
         }
@@ -192,7 +244,11 @@ impl StageKind for ImageFolder {
                 .decode()
                 .map_err(|e| bad(format!("{shown}: not a readable PNG or JPEG image: {e}")))?;
             if img.width() == 0 || img.height() == 0 {
-                return Err(bad(format!("{shown}: the image is empty ({}×{})", img.width(), img.height())));
+                return Err(bad(format!(
+                    "{shown}: the image is empty ({}×{})",
+                    img.width(),
+                    img.height()
+                )));
             }
             pixels.extend(prepare(&img, size, pad, background));
             ctx.progress(k as u64 + 1, files.len() as u64, "images");

@@ -38,8 +38,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext, StageError,
-    StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
+    StageError, StageKind,
 };
 
 use crate::world::tables::{Column, image_ids, table};
@@ -62,27 +62,41 @@ fn err(file: &str, message: impl std::fmt::Display) -> StageError {
 /// Reads a CSV file with the id column forced to text.
 fn read_csv_with_text_id(path: &Path, id_column: &str) -> Result<RecordBatch, String> {
     use std::io::{Seek, SeekFrom};
-    let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?);
+    let mut file = std::io::BufReader::new(
+        std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
+    );
     let (schema, _) = arrow_csv::reader::Format::default()
         .with_header(true)
         .infer_schema(&mut file, None)
         .map_err(|e| format!("{}: invalid CSV: {e}", path.display()))?;
-    file.seek(SeekFrom::Start(0)).map_err(|e| format!("{}: {e}", path.display()))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let fields: Vec<arrow_schema::Field> = schema
         .fields()
         .iter()
-        .map(|f| if f.name() == id_column { f.as_ref().clone().with_data_type(DataType::Utf8) } else { f.as_ref().clone() })
+        .map(|f| {
+            if f.name() == id_column {
+                f.as_ref().clone().with_data_type(DataType::Utf8)
+            } else {
+                f.as_ref().clone()
+            }
+        })
         .collect();
     let schema = Arc::new(arrow_schema::Schema::new(fields));
     let reader = arrow_csv::ReaderBuilder::new(schema.clone())
         .with_header(true)
         .build(file)
         .map_err(|e| format!("{}: invalid CSV: {e}", path.display()))?;
-    let batches = reader.collect::<Result<Vec<_>, _>>().map_err(|e| format!("{}: invalid CSV: {e}", path.display()))?;
+    let batches = reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: invalid CSV: {e}", path.display()))?;
     arrow_select_concat(&schema, &batches).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn arrow_select_concat(schema: &arrow_schema::SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch, String> {
+fn arrow_select_concat(
+    schema: &arrow_schema::SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<RecordBatch, String> {
     if batches.is_empty() {
         return Ok(RecordBatch::new_empty(schema.clone()));
     }
@@ -112,7 +126,8 @@ fn concat_arrays(parts: &[&dyn Array]) -> Result<ArrayRef, String> {
         _ => {
             let mut v: Vec<Option<f64>> = Vec::new();
             for p in parts {
-                let cast = to_f64(*p).ok_or_else(|| format!("cannot combine column type {}", p.data_type()))?;
+                let cast = to_f64(*p)
+                    .ok_or_else(|| format!("cannot combine column type {}", p.data_type()))?;
                 v.extend(cast);
             }
             Ok(Arc::new(arrow_array::Float64Array::from(v)))
@@ -126,7 +141,11 @@ fn to_f64(a: &dyn Array) -> Option<Vec<Option<f64>>> {
     macro_rules! prim {
         ($t:ty) => {{
             let p = a.as_primitive::<$t>();
-            Some((0..p.len()).map(|i| (!p.is_null(i)).then(|| p.value(i) as f64)).collect())
+            Some(
+                (0..p.len())
+                    .map(|i| (!p.is_null(i)).then(|| p.value(i) as f64))
+                    .collect(),
+            )
         }};
     }
     match a.data_type() {
@@ -134,7 +153,11 @@ fn to_f64(a: &dyn Array) -> Option<Vec<Option<f64>>> {
         DataType::Float32 => prim!(Float32Type),
         DataType::Float16 => {
             let p = a.as_primitive::<Float16Type>();
-            Some((0..p.len()).map(|i| (!p.is_null(i)).then(|| p.value(i).to_f64())).collect())
+            Some(
+                (0..p.len())
+                    .map(|i| (!p.is_null(i)).then(|| p.value(i).to_f64()))
+                    .collect(),
+            )
         }
         DataType::Int64 => prim!(Int64Type),
         DataType::Int32 => prim!(Int32Type),
@@ -146,7 +169,11 @@ fn to_f64(a: &dyn Array) -> Option<Vec<Option<f64>>> {
         DataType::UInt8 => prim!(UInt8Type),
         DataType::Boolean => {
             let b = a.as_boolean();
-            Some((0..b.len()).map(|i| (!b.is_null(i)).then(|| if b.value(i) { 1.0 } else { 0.0 })).collect())
+            Some(
+                (0..b.len())
+                    .map(|i| (!b.is_null(i)).then(|| if b.value(i) { 1.0 } else { 0.0 }))
+                    .collect(),
+            )
         }
         _ => None,
     }
@@ -176,21 +203,37 @@ fn id_strings(a: &dyn Array) -> Option<Vec<Option<String>>> {
     macro_rules! ints {
         ($t:ty) => {{
             let p = a.as_primitive::<$t>();
-            Some((0..p.len()).map(|i| (!p.is_null(i)).then(|| p.value(i).to_string())).collect())
+            Some(
+                (0..p.len())
+                    .map(|i| (!p.is_null(i)).then(|| p.value(i).to_string()))
+                    .collect(),
+            )
         }};
     }
     match a.data_type() {
         DataType::Utf8 => {
             let s = a.as_string::<i32>();
-            Some((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())).collect())
+            Some(
+                (0..s.len())
+                    .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
+                    .collect(),
+            )
         }
         DataType::LargeUtf8 => {
             let s = a.as_string::<i64>();
-            Some((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())).collect())
+            Some(
+                (0..s.len())
+                    .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
+                    .collect(),
+            )
         }
         DataType::Utf8View => {
             let s = a.as_string_view();
-            Some((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())).collect())
+            Some(
+                (0..s.len())
+                    .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
+                    .collect(),
+            )
         }
         DataType::Int64 => ints!(Int64Type),
         DataType::Int32 => ints!(Int32Type),
@@ -211,19 +254,47 @@ fn parse_table(batch: &RecordBatch, file: &str, id_column: &str) -> Result<Parse
         let hint = flow_engine::diagnostic::did_you_mean(id_column, names.iter().copied())
             .map(|s| format!("; did you mean `{s}`? (set `id_column`)"))
             .unwrap_or_default();
-        err(file, format!("has no image-id column `{id_column}`{hint} (columns: {})", names.join(", ")))
+        err(
+            file,
+            format!(
+                "has no image-id column `{id_column}`{hint} (columns: {})",
+                names.join(", ")
+            ),
+        )
     })?;
-    let raw_ids = id_strings(id_col.as_ref())
-        .ok_or_else(|| err(file, format!("the image-id column `{id_column}` must hold text or integers, found {}", id_col.data_type())))?;
+    let raw_ids = id_strings(id_col.as_ref()).ok_or_else(|| {
+        err(
+            file,
+            format!(
+                "the image-id column `{id_column}` must hold text or integers, found {}",
+                id_col.data_type()
+            ),
+        )
+    })?;
     let mut ids = Vec::with_capacity(raw_ids.len());
     let mut seen = std::collections::HashMap::new();
     for (row, id) in raw_ids.into_iter().enumerate() {
         let id = match id {
             Some(s) if !s.trim().is_empty() => s,
-            _ => return Err(err(file, format!("data row {} has no image id (column `{id_column}` is empty)", row + 1))),
+            _ => {
+                return Err(err(
+                    file,
+                    format!(
+                        "data row {} has no image id (column `{id_column}` is empty)",
+                        row + 1
+                    ),
+                ));
+            }
         };
         if let Some(first) = seen.insert(id.clone(), row) {
-            return Err(err(file, format!("image id `{id}` appears twice (data rows {} and {})", first + 1, row + 1)));
+            return Err(err(
+                file,
+                format!(
+                    "image id `{id}` appears twice (data rows {} and {})",
+                    first + 1,
+                    row + 1
+                ),
+            ));
         }
         ids.push(id);
     }
@@ -235,15 +306,40 @@ fn parse_table(batch: &RecordBatch, file: &str, id_column: &str) -> Result<Parse
         }
         let v = to_f64(col.as_ref())
             .or_else(|| parse_text_numbers(col.as_ref()))
-            .ok_or_else(|| err(file, format!("column `{}` is not numeric ({}); every column but the id column must be", field.name(), field.data_type())))?;
+            .ok_or_else(|| {
+                err(
+                    file,
+                    format!(
+                        "column `{}` is not numeric ({}); every column but the id column must be",
+                        field.name(),
+                        field.data_type()
+                    ),
+                )
+            })?;
         let mut clean = Vec::with_capacity(v.len());
         for (row, x) in v.into_iter().enumerate() {
             match x {
                 None => {
-                    return Err(err(file, format!("column `{}` is empty at data row {} (image `{}`)", field.name(), row + 1, ids[row])));
+                    return Err(err(
+                        file,
+                        format!(
+                            "column `{}` is empty at data row {} (image `{}`)",
+                            field.name(),
+                            row + 1,
+                            ids[row]
+                        ),
+                    ));
                 }
                 Some(x) if !x.is_finite() => {
-                    return Err(err(file, format!("column `{}` has a non-finite value ({x}) at data row {} (image `{}`)", field.name(), row + 1, ids[row])));
+                    return Err(err(
+                        file,
+                        format!(
+                            "column `{}` has a non-finite value ({x}) at data row {} (image `{}`)",
+                            field.name(),
+                            row + 1,
+                            ids[row]
+                        ),
+                    ));
                 }
                 Some(x) => clean.push(x),
             }
@@ -251,17 +347,29 @@ fn parse_table(batch: &RecordBatch, file: &str, id_column: &str) -> Result<Parse
         out_names.push(field.name().clone());
         values.push(clean);
     }
-    Ok(Parsed { ids: Some(ids), names: out_names, values })
+    Ok(Parsed {
+        ids: Some(ids),
+        names: out_names,
+        values,
+    })
 }
 
 fn parse_npy(path: &Path, file: &str, what: &str) -> Result<Parsed, StageError> {
-    let array = flow_tableio::read_npy_array(path).map_err(|e| StageError::param("path", e.to_string()))?;
+    let array =
+        flow_tableio::read_npy_array(path).map_err(|e| StageError::param("path", e.to_string()))?;
     let (rows, cols) = match (array.shape.as_slice(), what) {
         ([r, c], _) => (*r, *c),
         ([r, k, 2], "landmarks") => (*r, k * 2),
         (shape, _) => {
-            let want = if what == "landmarks" { "2-D (images × values) or 3-D (images × points × 2)" } else { "2-D (images × values)" };
-            return Err(err(file, format!("an NPY array of {what} must be {want}, found shape {shape:?}")));
+            let want = if what == "landmarks" {
+                "2-D (images × values) or 3-D (images × points × 2)"
+            } else {
+                "2-D (images × values)"
+            };
+            return Err(err(
+                file,
+                format!("an NPY array of {what} must be {want}, found shape {shape:?}"),
+            ));
         }
     };
     let mut values = vec![Vec::with_capacity(rows); cols];
@@ -269,7 +377,10 @@ fn parse_npy(path: &Path, file: &str, what: &str) -> Result<Parsed, StageError> 
         for (c, col) in values.iter_mut().enumerate() {
             let x = array.data[r * cols + c];
             if !x.is_finite() {
-                return Err(err(file, format!("non-finite value ({x}) at row {r}, column {c} (0-based)")));
+                return Err(err(
+                    file,
+                    format!("non-finite value ({x}) at row {r}, column {c} (0-based)"),
+                ));
             }
             col.push(x);
         }
@@ -280,7 +391,11 @@ fn parse_npy(path: &Path, file: &str, what: &str) -> Result<Parsed, StageError> 
         "factors" => (0..cols).map(|c| format!("f{c:02}")).collect(),
         _ => Vec::new(), // renamed below
     };
-    Ok(Parsed { ids: None, names, values })
+    Ok(Parsed {
+        ids: None,
+        names,
+        values,
+    })
 }
 
 impl StageKind for ImportImageData {
@@ -298,25 +413,55 @@ impl StageKind for ImportImageData {
 
     fn params(&self) -> Vec<ParamSpec> {
         vec![
-            ParamSpec::required("path", ParamType::Path, "the file (CSV, Parquet, Arrow or NPY), relative to the pipeline file"),
-            ParamSpec::with_default("what", ParamType::Choice(WHAT), ParamValue::Str("responses".into()), "what the file holds"),
-            ParamSpec::with_default("id_column", ParamType::Str, ParamValue::Str("image_id".into()), "the column holding image ids"),
+            ParamSpec::required(
+                "path",
+                ParamType::Path,
+                "the file (CSV, Parquet, Arrow or NPY), relative to the pipeline file",
+            ),
+            ParamSpec::with_default(
+                "what",
+                ParamType::Choice(WHAT),
+                ParamValue::Str("responses".into()),
+                "what the file holds",
+            ),
+            ParamSpec::with_default(
+                "id_column",
+                ParamType::Str,
+                ParamValue::Str("image_id".into()),
+                "the column holding image ids",
+            ),
             ParamSpec::with_default(
                 "coverage",
                 ParamType::Choice(&["auto", "all", "subset"]),
                 ParamValue::Str("auto".into()),
                 "must every image have a row? auto: yes, except for responses",
             ),
-            ParamSpec::with_default("columns", ParamType::Int, ParamValue::Int(0), "expected number of value columns (0: any)"),
+            ParamSpec::with_default(
+                "columns",
+                ParamType::Int,
+                ParamValue::Int(0),
+                "expected number of value columns (0: any)",
+            ),
         ]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("images", ArtifactType::Table, "any table with an `image_id` column: the images the ids must match").optional()]
+        vec![
+            PortSpec::one(
+                "images",
+                ArtifactType::Table,
+                "any table with an `image_id` column: the images the ids must match",
+            )
+            .optional(),
+        ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one("table", ArtifactType::Table, "image_id + one Float64 column per value")]
+        vec![PortSpec::one(
+            "table",
+            ArtifactType::Table,
+            "image_id + one Float64 column per value",
+        )]
     }
 
     fn check(&self, p: &Params) -> Result<(), StageError> {
@@ -333,8 +478,12 @@ impl StageKind for ImportImageData {
         let file = path.display().to_string();
         let what = p.str("what")?;
         let id_column = p.str("id_column")?;
-        let is_npy = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-        let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let is_npy = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+        let is_csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
 
         let mut parsed = if is_npy {
             parse_npy(path, &file, what)?
@@ -342,53 +491,102 @@ impl StageKind for ImportImageData {
             let batch = if is_csv {
                 read_csv_with_text_id(path, id_column).map_err(|e| StageError::param("path", e))?
             } else {
-                flow_tableio::read_table(path).map_err(|e| StageError::param("path", e.to_string()))?
+                flow_tableio::read_table(path)
+                    .map_err(|e| StageError::param("path", e.to_string()))?
             };
             parse_table(&batch, &file, id_column)?
         };
-        let rows = parsed.values.first().map_or(parsed.ids.as_ref().map_or(0, Vec::len), Vec::len);
+        let rows = parsed
+            .values
+            .first()
+            .map_or(parsed.ids.as_ref().map_or(0, Vec::len), Vec::len);
         if rows == 0 {
             return Err(err(&file, "has no rows"));
         }
         let cols = parsed.values.len();
         if cols == 0 {
-            return Err(err(&file, format!("has no value columns besides the id column `{id_column}`")));
+            return Err(err(
+                &file,
+                format!("has no value columns besides the id column `{id_column}`"),
+            ));
         }
         let expected = p.usize("columns")?;
         if expected > 0 && cols != expected {
-            return Err(err(&file, format!("has {cols} value columns, expected {expected} (`columns`)")));
+            return Err(err(
+                &file,
+                format!("has {cols} value columns, expected {expected} (`columns`)"),
+            ));
         }
         if what == "landmarks" {
             if cols % 2 != 0 {
-                return Err(err(&file, format!("landmarks need x, y pairs, but there are {cols} value columns (an odd number)")));
+                return Err(err(
+                    &file,
+                    format!(
+                        "landmarks need x, y pairs, but there are {cols} value columns (an odd number)"
+                    ),
+                ));
             }
-            parsed.names = (0..cols).map(|c| format!("{}{:02}", if c % 2 == 0 { 'x' } else { 'y' }, c / 2)).collect();
+            parsed.names = (0..cols)
+                .map(|c| format!("{}{:02}", if c % 2 == 0 { 'x' } else { 'y' }, c / 2))
+                .collect();
         }
 
         // Ids against the images.
-        let images = if inputs.is_connected("images") { Some(image_ids(inputs.table("images")?, "images")?) } else { None };
-        let source = inputs.all("images").first().map(|a| a.node.clone()).unwrap_or_default();
+        let images = if inputs.is_connected("images") {
+            Some(image_ids(inputs.table("images")?, "images")?)
+        } else {
+            None
+        };
+        let source = inputs
+            .all("images")
+            .first()
+            .map(|a| a.node.clone())
+            .unwrap_or_default();
         let order: Vec<usize> = match (&parsed.ids, &images) {
             (None, None) => {
-                return Err(err(&file, "an NPY file has no image ids: connect the `images` input so that its rows align with the images by position"));
+                return Err(err(
+                    &file,
+                    "an NPY file has no image ids: connect the `images` input so that its rows align with the images by position",
+                ));
             }
             (None, Some(imgs)) => {
                 if imgs.len() != rows {
-                    return Err(err(&file, format!("has {rows} rows but there are {} images (from {source}); an NPY file's rows must match the images one to one", imgs.len())));
+                    return Err(err(
+                        &file,
+                        format!(
+                            "has {rows} rows but there are {} images (from {source}); an NPY file's rows must match the images one to one",
+                            imgs.len()
+                        ),
+                    ));
                 }
                 parsed.ids = Some(imgs.clone());
                 (0..rows).collect()
             }
             (Some(_), None) => (0..rows).collect(),
             (Some(ids), Some(imgs)) => {
-                let index: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(r, s)| (s.as_str(), r)).collect();
-                let known: std::collections::HashSet<&str> = imgs.iter().map(String::as_str).collect();
+                let index: std::collections::HashMap<&str, usize> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(r, s)| (s.as_str(), r))
+                    .collect();
+                let known: std::collections::HashSet<&str> =
+                    imgs.iter().map(String::as_str).collect();
                 for (row, id) in ids.iter().enumerate() {
                     if !known.contains(id.as_str()) {
-                        let hint = flow_engine::diagnostic::did_you_mean(id, imgs.iter().map(String::as_str))
-                            .map(|s| format!("; did you mean `{s}`?"))
-                            .unwrap_or_default();
-                        return Err(err(&file, format!("data row {}: image id `{id}` matches no image of the {} images (from {source}){hint}", row + 1, imgs.len())));
+                        let hint = flow_engine::diagnostic::did_you_mean(
+                            id,
+                            imgs.iter().map(String::as_str),
+                        )
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                        return Err(err(
+                            &file,
+                            format!(
+                                "data row {}: image id `{id}` matches no image of the {} images (from {source}){hint}",
+                                row + 1,
+                                imgs.len()
+                            ),
+                        ));
                     }
                 }
                 let all = match p.str("coverage")? {
@@ -396,21 +594,34 @@ impl StageKind for ImportImageData {
                     "subset" => false,
                     _ => what != "responses",
                 };
-                let missing: Vec<&str> = imgs.iter().map(String::as_str).filter(|s| !index.contains_key(s)).collect();
+                let missing: Vec<&str> = imgs
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|s| !index.contains_key(s))
+                    .collect();
                 if all && !missing.is_empty() {
-                    let shown: Vec<String> = missing.iter().take(5).map(|s| format!("`{s}`")).collect();
-                    return Err(err(&file, format!(
-                        "has no row for {} of the {} images (from {source}), e.g. {}; every image needs one (set coverage = \"subset\" to allow this)",
-                        missing.len(),
-                        imgs.len(),
-                        shown.join(", ")
-                    )));
+                    let shown: Vec<String> =
+                        missing.iter().take(5).map(|s| format!("`{s}`")).collect();
+                    return Err(err(
+                        &file,
+                        format!(
+                            "has no row for {} of the {} images (from {source}), e.g. {}; every image needs one (set coverage = \"subset\" to allow this)",
+                            missing.len(),
+                            imgs.len(),
+                            shown.join(", ")
+                        ),
+                    ));
                 }
-                imgs.iter().filter_map(|s| index.get(s.as_str()).copied()).collect()
+                imgs.iter()
+                    .filter_map(|s| index.get(s.as_str()).copied())
+                    .collect()
             }
         };
         let ids = parsed.ids.expect("ids set");
-        let mut columns = vec![("image_id".to_string(), Column::Str(order.iter().map(|&r| ids[r].clone()).collect()))];
+        let mut columns = vec![(
+            "image_id".to_string(),
+            Column::Str(order.iter().map(|&r| ids[r].clone()).collect()),
+        )];
         for (name, v) in parsed.names.into_iter().zip(parsed.values) {
             columns.push((name, Column::F64(order.iter().map(|&r| v[r]).collect())));
         }

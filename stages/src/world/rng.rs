@@ -151,7 +151,9 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_independent() {
-        let a: Vec<u64> = (0..5).map(|_| WorldRng::new(7, Stream::Factors).below(1000)).collect();
+        let a: Vec<u64> = (0..5)
+            .map(|_| WorldRng::new(7, Stream::Factors).below(1000))
+            .collect();
         assert!(a.iter().all(|&v| v == a[0]));
         let mut x = WorldRng::new(7, Stream::Factors);
         let mut y = WorldRng::new(7, Stream::Spikes);
@@ -168,8 +170,14 @@ mod tests {
             let draws: Vec<f64> = (0..n).map(|_| rng.poisson(lambda) as f64).collect();
             let mean = draws.iter().sum::<f64>() / n as f64;
             let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / n as f64;
-            assert!((mean - lambda).abs() < 0.05 * lambda.max(1.0), "λ={lambda}: mean {mean}");
-            assert!((var - lambda).abs() < 0.1 * lambda.max(1.0), "λ={lambda}: var {var}");
+            assert!(
+                (mean - lambda).abs() < 0.05 * lambda.max(1.0),
+                "λ={lambda}: mean {mean}"
+            );
+            assert!(
+                (var - lambda).abs() < 0.1 * lambda.max(1.0),
+                "λ={lambda}: var {var}"
+            );
         }
     }
 
@@ -180,6 +188,9 @@ mod tests {
         for _ in 0..100_000 {
             counts[rng.below(10) as usize] += 1;
         }
-        assert!(counts.iter().all(|&c| (9_500..10_500).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (9_500..10_500).contains(&c)),
+            "{counts:?}"
+        );
     }
 }

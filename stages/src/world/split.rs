@@ -38,8 +38,8 @@
 //!   `role` ("train", "validation" or "test").
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext, StageError,
-    StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
+    StageError, StageKind,
 };
 
 use crate::images::ImageSet;
@@ -70,12 +70,23 @@ pub struct Sizes {
 }
 
 /// Draws the roles of `n` images; `has_responses` (when known) fixes the monkey set.
-pub fn draw_roles(n: usize, has_responses: Option<&[bool]>, sizes: Sizes, seed: u64) -> Result<Roles, StageError> {
+pub fn draw_roles(
+    n: usize,
+    has_responses: Option<&[bool]>,
+    sizes: Sizes,
+    seed: u64,
+) -> Result<Roles, StageError> {
     let monkey: Vec<bool> = match has_responses {
         Some(r) => r.to_vec(),
         None => {
             if sizes.model_only >= n {
-                return Err(StageError::param("model_only", format!("{} model-only images leave none of the {n} images for the monkeys", sizes.model_only)));
+                return Err(StageError::param(
+                    "model_only",
+                    format!(
+                        "{} model-only images leave none of the {n} images for the monkeys",
+                        sizes.model_only
+                    ),
+                ));
             }
             let mut rng = WorldRng::new(seed, Stream::SplitMonkey);
             let mut m = vec![true; n];
@@ -88,7 +99,13 @@ pub fn draw_roles(n: usize, has_responses: Option<&[bool]>, sizes: Sizes, seed: 
     let monkey_idx: Vec<usize> = (0..n).filter(|&i| monkey[i]).collect();
     let nm = monkey_idx.len();
     if sizes.heldout >= nm {
-        return Err(StageError::param("heldout", format!("{} held-out images leave none of the {nm} monkey images for model training", sizes.heldout)));
+        return Err(StageError::param(
+            "heldout",
+            format!(
+                "{} held-out images leave none of the {nm} monkey images for model training",
+                sizes.heldout
+            ),
+        ));
     }
     let mut heldout = vec![false; n];
     let mut rng = WorldRng::new(seed, Stream::SplitHeldout);
@@ -102,7 +119,11 @@ pub fn draw_roles(n: usize, has_responses: Option<&[bool]>, sizes: Sizes, seed: 
     if nm - n_test < sizes.folds {
         return Err(StageError::param(
             "folds",
-            format!("{} CV folds need at least as many fitting images, but only {} of the {nm} monkey images are left after the test set", sizes.folds, nm - n_test),
+            format!(
+                "{} CV folds need at least as many fitting images, but only {} of the {nm} monkey images are left after the test set",
+                sizes.folds,
+                nm - n_test
+            ),
         ));
     }
     let mut rng = WorldRng::new(seed, Stream::SplitLasso);
@@ -110,7 +131,11 @@ pub fn draw_roles(n: usize, has_responses: Option<&[bool]>, sizes: Sizes, seed: 
     let mut test = vec![false; n];
     let mut train = vec![false; n];
     for (r, &p) in perm.iter().enumerate() {
-        if r < n_test { test[monkey_idx[p]] = true } else { train[monkey_idx[p]] = true }
+        if r < n_test {
+            test[monkey_idx[p]] = true
+        } else {
+            train[monkey_idx[p]] = true
+        }
     }
     let train_idx: Vec<usize> = (0..n).filter(|&i| train[i]).collect();
     let mut rng = WorldRng::new(seed, Stream::SplitFolds);
@@ -127,13 +152,29 @@ pub fn draw_roles(n: usize, has_responses: Option<&[bool]>, sizes: Sizes, seed: 
             next += 1;
         }
     }
-    Ok(Roles { monkey, model_train, heldout, train, test, fold, label })
+    Ok(Roles {
+        monkey,
+        model_train,
+        heldout,
+        train,
+        test,
+        fold,
+        label,
+    })
 }
 
 /// The classifier's instances: (image index, dx, dy, role) for every translation of every
 /// model-training image, stratified by identity (see the module doc).
-pub fn classifier_instances(roles: &Roles, shift: i32, val: f64, test: f64, seed: u64) -> Vec<(usize, i32, i32, &'static str)> {
-    let offsets: Vec<(i32, i32)> = (-shift..=shift).flat_map(|dy| (-shift..=shift).map(move |dx| (dx, dy))).collect();
+pub fn classifier_instances(
+    roles: &Roles,
+    shift: i32,
+    val: f64,
+    test: f64,
+    seed: u64,
+) -> Vec<(usize, i32, i32, &'static str)> {
+    let offsets: Vec<(i32, i32)> = (-shift..=shift)
+        .flat_map(|dy| (-shift..=shift).map(move |dx| (dx, dy)))
+        .collect();
     let t = offsets.len();
     let mut rng = WorldRng::new(seed, Stream::SplitClassifier);
     let mut out = Vec::new();
@@ -180,31 +221,80 @@ impl StageKind for Split {
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        let i = |name, v: i64, doc| ParamSpec::with_default(name, ParamType::Int, ParamValue::Int(v), doc);
-        let f = |name, v: f64, doc| ParamSpec::with_default(name, ParamType::Float, ParamValue::Float(v), doc);
+        let i = |name, v: i64, doc| {
+            ParamSpec::with_default(name, ParamType::Int, ParamValue::Int(v), doc)
+        };
+        let f = |name, v: f64, doc| {
+            ParamSpec::with_default(name, ParamType::Float, ParamValue::Float(v), doc)
+        };
         vec![
-            i("heldout", 62, "monkey images left out of model training (the decoding test)"),
-            i("model_only", 62, "images without neural data, seen only by the models (ignored when `responses` is given)"),
-            f("test_fraction", 0.1, "fraction of the monkey images in the Lasso test set"),
+            i(
+                "heldout",
+                62,
+                "monkey images left out of model training (the decoding test)",
+            ),
+            i(
+                "model_only",
+                62,
+                "images without neural data, seen only by the models (ignored when `responses` is given)",
+            ),
+            f(
+                "test_fraction",
+                0.1,
+                "fraction of the monkey images in the Lasso test set",
+            ),
             i("folds", 10, "CV folds over the Lasso fitting images"),
-            i("shift", 2, "classifier translations: every (dx, dy) in [−shift, shift]² (2: 5 × 5)"),
-            f("classifier_val", 0.1, "fraction of classifier instances for validation"),
-            f("classifier_test", 0.1, "fraction of classifier instances for test"),
+            i(
+                "shift",
+                2,
+                "classifier translations: every (dx, dy) in [−shift, shift]² (2: 5 × 5)",
+            ),
+            f(
+                "classifier_val",
+                0.1,
+                "fraction of classifier instances for validation",
+            ),
+            f(
+                "classifier_test",
+                0.1,
+                "fraction of classifier instances for test",
+            ),
         ]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("images", ArtifactType::Table, "an image table (its ids and pixels)"),
-            PortSpec::one("responses", ArtifactType::Table, "responses (image_id + neurons): the images with neural data").optional(),
+            PortSpec::one(
+                "images",
+                ArtifactType::Table,
+                "an image table (its ids and pixels)",
+            ),
+            PortSpec::one(
+                "responses",
+                ArtifactType::Table,
+                "responses (image_id + neurons): the images with neural data",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("split", ArtifactType::Table, "one row per image: image_id and its role columns"),
-            PortSpec::one("train_images", ArtifactType::Table, "the model-training images, mirror-flipped (image table)"),
-            PortSpec::one("classifier", ArtifactType::Table, "image_id, label, dx, dy, role for every translated instance"),
+            PortSpec::one(
+                "split",
+                ArtifactType::Table,
+                "one row per image: image_id and its role columns",
+            ),
+            PortSpec::one(
+                "train_images",
+                ArtifactType::Table,
+                "the model-training images, mirror-flipped (image table)",
+            ),
+            PortSpec::one(
+                "classifier",
+                ArtifactType::Table,
+                "image_id, label, dx, dy, role for every translated instance",
+            ),
         ]
     }
 
@@ -219,11 +309,19 @@ impl StageKind for Split {
         }
         let t = p.f64("test_fraction")?;
         if !(0.0..1.0).contains(&t) {
-            return Err(StageError::param("test_fraction", format!("must be in [0, 1), got {t}")));
+            return Err(StageError::param(
+                "test_fraction",
+                format!("must be in [0, 1), got {t}"),
+            ));
         }
         let (v, te) = (p.f64("classifier_val")?, p.f64("classifier_test")?);
         if v < 0.0 || te < 0.0 || v + te >= 1.0 {
-            return Err(StageError::param("classifier_val", format!("need classifier_val, classifier_test ≥ 0 with a sum below 1, got {v} and {te}")));
+            return Err(StageError::param(
+                "classifier_val",
+                format!(
+                    "need classifier_val, classifier_test ≥ 0 with a sum below 1, got {v} and {te}"
+                ),
+            ));
         }
         Ok(())
     }
@@ -235,8 +333,12 @@ impl StageKind for Split {
         let n = images.len();
         let has_responses = if inputs.is_connected("responses") {
             let ids = image_ids(inputs.table("responses")?, "responses")?;
-            let index: std::collections::HashMap<&str, usize> =
-                images.ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+            let index: std::collections::HashMap<&str, usize> = images
+                .ids
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.as_str(), i))
+                .collect();
             let mut has = vec![false; n];
             for (row, id) in ids.iter().enumerate() {
                 match index.get(id.as_str()) {
@@ -268,12 +370,17 @@ impl StageKind for Split {
             ctx.seed(),
         );
 
-        let shared: Vec<bool> = (0..n).map(|i| roles.monkey[i] && roles.model_train[i]).collect();
+        let shared: Vec<bool> = (0..n)
+            .map(|i| roles.monkey[i] && roles.model_train[i])
+            .collect();
         let model_only: Vec<bool> = (0..n).map(|i| !roles.monkey[i]).collect();
         let split = table(vec![
             ("image_id".into(), Column::Str(images.ids.clone())),
             ("monkey".into(), Column::Bool(roles.monkey.clone())),
-            ("model_train".into(), Column::Bool(roles.model_train.clone())),
+            (
+                "model_train".into(),
+                Column::Bool(roles.model_train.clone()),
+            ),
             ("shared".into(), Column::Bool(shared)),
             ("heldout".into(), Column::Bool(roles.heldout.clone())),
             ("model_only".into(), Column::Bool(model_only)),
@@ -285,11 +392,26 @@ impl StageKind for Split {
         let trained: Vec<usize> = (0..n).filter(|&i| roles.model_train[i]).collect();
         let train_images = images.subset(&trained).flipped();
         let classifier = table(vec![
-            ("image_id".into(), Column::Str(instances.iter().map(|x| images.ids[x.0].clone()).collect())),
-            ("label".into(), Column::I32(instances.iter().map(|x| roles.label[x.0]).collect())),
-            ("dx".into(), Column::I32(instances.iter().map(|x| x.1).collect())),
-            ("dy".into(), Column::I32(instances.iter().map(|x| x.2).collect())),
-            ("role".into(), Column::Str(instances.iter().map(|x| x.3.to_string()).collect())),
+            (
+                "image_id".into(),
+                Column::Str(instances.iter().map(|x| images.ids[x.0].clone()).collect()),
+            ),
+            (
+                "label".into(),
+                Column::I32(instances.iter().map(|x| roles.label[x.0]).collect()),
+            ),
+            (
+                "dx".into(),
+                Column::I32(instances.iter().map(|x| x.1).collect()),
+            ),
+            (
+                "dy".into(),
+                Column::I32(instances.iter().map(|x| x.2).collect()),
+            ),
+            (
+                "role".into(),
+                Column::Str(instances.iter().map(|x| x.3.to_string()).collect()),
+            ),
         ])?;
         Ok(Outputs::new()
             .table("split", split)

@@ -32,19 +32,29 @@
 //! from 0 to 1 in 7 steps with the others at 0.5).
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext, StageError,
-    StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
+    StageError, StageKind,
 };
 use rayon::prelude::*;
 
 use crate::images::{ImageSet, grid, write_png};
-use crate::world::face_renderer::{FACTOR_NAMES, FaceFactors, N_LANDMARKS, factor_index, landmarks, render_into};
+use crate::world::face_renderer::{
+    FACTOR_NAMES, FaceFactors, N_LANDMARKS, factor_index, landmarks, render_into,
+};
 use crate::world::rng::{Stream, WorldRng};
 use crate::world::tables::{Column, numbered_ids, table};
 
 /// The quick world's factors.
-pub const QUICK_FACTORS: [&str; 8] =
-    ["face_width", "eye_size", "brow_thickness", "smile", "hair_length", "hair_darkness", "fringe", "skin_shade"];
+pub const QUICK_FACTORS: [&str; 8] = [
+    "face_width",
+    "eye_size",
+    "brow_thickness",
+    "smile",
+    "hair_length",
+    "hair_darkness",
+    "fringe",
+    "skin_shade",
+];
 
 pub struct SyntheticFaces;
 
@@ -53,7 +63,11 @@ pub fn active_factors(spec: &str) -> Result<Vec<&'static str>, StageError> {
     let names: Vec<&str> = match spec.trim() {
         "full" => FACTOR_NAMES.to_vec(),
         "quick" => QUICK_FACTORS.to_vec(),
-        list => list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
+        list => list
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect(),
     };
     if names.is_empty() {
         return Err(StageError::param("factors", "names no factor"));
@@ -81,7 +95,10 @@ pub fn active_factors(spec: &str) -> Result<Vec<&'static str>, StageError> {
 /// Draws the factors of `n` faces: one row per face, one value per active factor.
 pub fn draw_factors(n: usize, active: &[&str], distribution: &str, seed: u64) -> Vec<FaceFactors> {
     let mut rng = WorldRng::new(seed, Stream::Factors);
-    let idx: Vec<usize> = active.iter().map(|a| factor_index(a).expect("checked")).collect();
+    let idx: Vec<usize> = active
+        .iter()
+        .map(|a| factor_index(a).expect("checked"))
+        .collect();
     (0..n)
         .map(|_| {
             let mut f = FaceFactors::default();
@@ -112,11 +129,18 @@ pub fn render_all(faces: &[FaceFactors], size: usize, supersample: usize) -> Vec
 }
 
 /// The traversal sheet: one row per active factor, 7 steps from 0 to 1, others at 0.5.
-pub fn traversal_sheet(active: &[&str], size: usize, supersample: usize) -> (usize, usize, Vec<f32>) {
+pub fn traversal_sheet(
+    active: &[&str],
+    size: usize,
+    supersample: usize,
+) -> (usize, usize, Vec<f32>) {
     let steps = 7;
     let faces: Vec<FaceFactors> = active
         .iter()
-        .flat_map(|name| (0..steps).map(move |i| FaceFactors::default().with(name, i as f32 / (steps - 1) as f32)))
+        .flat_map(|name| {
+            (0..steps)
+                .map(move |i| FaceFactors::default().with(name, i as f32 / (steps - 1) as f32))
+        })
         .collect();
     let pixels = render_all(&faces, size, supersample);
     let tiles: Vec<&[f32]> = pixels.chunks(size * size).collect();
@@ -138,8 +162,18 @@ impl StageKind for SyntheticFaces {
 
     fn params(&self) -> Vec<ParamSpec> {
         vec![
-            ParamSpec::with_default("images", ParamType::Int, ParamValue::Int(2162), "how many faces (the paper: 2,162)"),
-            ParamSpec::with_default("size", ParamType::Int, ParamValue::Int(64), "image height and width in pixels"),
+            ParamSpec::with_default(
+                "images",
+                ParamType::Int,
+                ParamValue::Int(2162),
+                "how many faces (the paper: 2,162)",
+            ),
+            ParamSpec::with_default(
+                "size",
+                ParamType::Int,
+                ParamValue::Int(64),
+                "image height and width in pixels",
+            ),
             ParamSpec::with_default(
                 "factors",
                 ParamType::Str,
@@ -152,9 +186,24 @@ impl StageKind for SyntheticFaces {
                 ParamValue::Str("uniform".into()),
                 "each active factor: uniform on [0, 1], or N(0.5, 0.2²) truncated to [0, 1]",
             ),
-            ParamSpec::with_default("supersample", ParamType::Int, ParamValue::Int(2), "draw on a grid this many times finer, then average"),
-            ParamSpec::with_default("id_prefix", ParamType::Str, ParamValue::Str("face".into()), "image ids are PREFIX0000, PREFIX0001, …"),
-            ParamSpec::with_default("sheets", ParamType::Bool, ParamValue::Bool(true), "write contact-sheet.png and traversals.png to `sheets`"),
+            ParamSpec::with_default(
+                "supersample",
+                ParamType::Int,
+                ParamValue::Int(2),
+                "draw on a grid this many times finer, then average",
+            ),
+            ParamSpec::with_default(
+                "id_prefix",
+                ParamType::Str,
+                ParamValue::Str("face".into()),
+                "image ids are PREFIX0000, PREFIX0001, …",
+            ),
+            ParamSpec::with_default(
+                "sheets",
+                ParamType::Bool,
+                ParamValue::Bool(true),
+                "write contact-sheet.png and traversals.png to `sheets`",
+            ),
         ]
     }
 
@@ -164,15 +213,33 @@ impl StageKind for SyntheticFaces {
 
     fn outputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("images", ArtifactType::Table, "image table: image_id, height, width, pixels (1 = white)"),
-            PortSpec::one("factors", ArtifactType::Table, "image_id + one Float64 column per active factor, in [0, 1]"),
-            PortSpec::one("landmarks", ArtifactType::Table, "image_id + x00, y00, …, x79, y79 in pixels"),
-            PortSpec::one("sheets", ArtifactType::Files, "contact-sheet.png (first 64 faces) and traversals.png"),
+            PortSpec::one(
+                "images",
+                ArtifactType::Table,
+                "image table: image_id, height, width, pixels (1 = white)",
+            ),
+            PortSpec::one(
+                "factors",
+                ArtifactType::Table,
+                "image_id + one Float64 column per active factor, in [0, 1]",
+            ),
+            PortSpec::one(
+                "landmarks",
+                ArtifactType::Table,
+                "image_id + x00, y00, …, x79, y79 in pixels",
+            ),
+            PortSpec::one(
+                "sheets",
+                ArtifactType::Files,
+                "contact-sheet.png (first 64 faces) and traversals.png",
+            ),
         ]
     }
 
     fn threads(&self, _params: &Params) -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
     }
 
     fn check(&self, params: &Params) -> Result<(), StageError> {
@@ -181,11 +248,17 @@ impl StageKind for SyntheticFaces {
         }
         let size = params.i64("size")?;
         if !(8..=1024).contains(&size) {
-            return Err(StageError::param("size", format!("must be in [8, 1024], got {size}")));
+            return Err(StageError::param(
+                "size",
+                format!("must be in [8, 1024], got {size}"),
+            ));
         }
         let ss = params.i64("supersample")?;
         if !(1..=8).contains(&ss) {
-            return Err(StageError::param("supersample", format!("must be in [1, 8], got {ss}")));
+            return Err(StageError::param(
+                "supersample",
+                format!("must be in [1, 8], got {ss}"),
+            ));
         }
         active_factors(params.str("factors")?)?;
         Ok(())
@@ -214,14 +287,23 @@ impl StageKind for SyntheticFaces {
         let mut factor_cols = vec![("image_id".to_string(), Column::Str(ids.clone()))];
         for name in &active {
             let k = factor_index(name).expect("checked");
-            factor_cols.push((name.to_string(), Column::F64(faces.iter().map(|f| f.0[k] as f64).collect())));
+            factor_cols.push((
+                name.to_string(),
+                Column::F64(faces.iter().map(|f| f.0[k] as f64).collect()),
+            ));
         }
 
         let marks: Vec<Vec<(f32, f32)>> = faces.iter().map(|f| landmarks(f, size)).collect();
         let mut landmark_cols = vec![("image_id".to_string(), Column::Str(ids))];
         for l in 0..N_LANDMARKS {
-            landmark_cols.push((format!("x{l:02}"), Column::F64(marks.iter().map(|m| m[l].0 as f64).collect())));
-            landmark_cols.push((format!("y{l:02}"), Column::F64(marks.iter().map(|m| m[l].1 as f64).collect())));
+            landmark_cols.push((
+                format!("x{l:02}"),
+                Column::F64(marks.iter().map(|m| m[l].0 as f64).collect()),
+            ));
+            landmark_cols.push((
+                format!("y{l:02}"),
+                Column::F64(marks.iter().map(|m| m[l].1 as f64).collect()),
+            ));
         }
 
         let dir = ctx.output_dir("sheets")?;

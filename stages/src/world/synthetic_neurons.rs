@@ -46,8 +46,8 @@
 //! factor's share of the mean absolute sensitivity |∂d/∂f_k| over the images).
 
 use flow_engine::{
-    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext, StageError,
-    StageKind,
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
+    StageError, StageKind,
 };
 
 use crate::table::f64_column;
@@ -90,14 +90,25 @@ impl Neuron {
             "single-factor" => {
                 let x = f[self.factor];
                 let main = match self.shape {
-                    "ramp" => if self.sign > 0.0 { x } else { 1.0 - x },
+                    "ramp" => {
+                        if self.sign > 0.0 {
+                            x
+                        } else {
+                            1.0 - x
+                        }
+                    }
                     _ => sigmoid(self.sign * (x - self.center) / self.width),
                 };
-                let leak: f64 = (0..k).filter(|&j| j != self.factor).map(|j| self.weights[j] * (f[j] - 0.5)).sum();
+                let leak: f64 = (0..k)
+                    .filter(|&j| j != self.factor)
+                    .map(|j| self.weights[j] * (f[j] - 0.5))
+                    .sum();
                 (main + leak).clamp(0.0, 1.0)
             }
             "axis" => {
-                let z: f64 = (0..k).map(|j| self.weights[j] * (f[j] - 0.5) * 12f64.sqrt()).sum();
+                let z: f64 = (0..k)
+                    .map(|j| self.weights[j] * (f[j] - 0.5) * 12f64.sqrt())
+                    .sum();
                 (0.5 + 0.2 * z).clamp(0.0, 1.0)
             }
             _ => {
@@ -105,7 +116,11 @@ impl Neuron {
                 let scale = 12f64.sqrt() / (k as f64).sqrt();
                 let mut s = self.bias;
                 for (row, v) in self.hidden.iter().zip(&self.out) {
-                    let a: f64 = row[..k].iter().zip(f).map(|(w, x)| w * (x - 0.5) * scale).sum();
+                    let a: f64 = row[..k]
+                        .iter()
+                        .zip(f)
+                        .map(|(w, x)| w * (x - 0.5) * scale)
+                        .sum();
                     s += v * libm::tanh(2.0 * a + 0.5 * row[k]) * 2.0 / h.sqrt();
                 }
                 sigmoid(s)
@@ -114,7 +129,14 @@ impl Neuron {
     }
 }
 
-fn draw_neurons(code: &str, tuning: &str, n: usize, k: usize, p: &Params, seed: u64) -> Result<Vec<Neuron>, StageError> {
+fn draw_neurons(
+    code: &str,
+    tuning: &str,
+    n: usize,
+    k: usize,
+    p: &Params,
+    seed: u64,
+) -> Result<Vec<Neuron>, StageError> {
     let mut rng = WorldRng::new(seed, Stream::Tuning);
     let perm = rng.permutation(k);
     let leakage = p.f64("leakage")?;
@@ -180,7 +202,9 @@ fn draw_neurons(code: &str, tuning: &str, n: usize, k: usize, p: &Params, seed: 
                 neuron.shape = "mixture";
                 let h = k.max(8);
                 // Each hidden row: K weights, then the hidden unit's bias.
-                neuron.hidden = (0..h).map(|_| (0..=k).map(|_| rng.normal()).collect()).collect();
+                neuron.hidden = (0..h)
+                    .map(|_| (0..=k).map(|_| rng.normal()).collect())
+                    .collect();
                 neuron.out = (0..h).map(|_| rng.normal()).collect();
                 neuron.bias = 0.25 * rng.normal();
             }
@@ -214,10 +238,19 @@ impl StageKind for SyntheticNeurons {
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        let f = |name, v: f64, doc| ParamSpec::with_default(name, ParamType::Float, ParamValue::Float(v), doc);
-        let i = |name, v: i64, doc| ParamSpec::with_default(name, ParamType::Int, ParamValue::Int(v), doc);
+        let f = |name, v: f64, doc| {
+            ParamSpec::with_default(name, ParamType::Float, ParamValue::Float(v), doc)
+        };
+        let i = |name, v: i64, doc| {
+            ParamSpec::with_default(name, ParamType::Int, ParamValue::Int(v), doc)
+        };
         vec![
-            ParamSpec::with_default("code", ParamType::Choice(CODES), ParamValue::Str("single-factor".into()), "the ground-truth code"),
+            ParamSpec::with_default(
+                "code",
+                ParamType::Choice(CODES),
+                ParamValue::Str("single-factor".into()),
+                "the ground-truth code",
+            ),
             i("neurons", 159, "how many neurons (the paper: 159)"),
             ParamSpec::with_default(
                 "tuning",
@@ -225,8 +258,16 @@ impl StageKind for SyntheticNeurons {
                 ParamValue::Str("ramp-or-sigmoid".into()),
                 "single-factor tuning curve: ramp, sigmoid, or either at random per neuron",
             ),
-            f("leakage", 0.1, "single-factor: weight of each of the 1–2 leaking factors"),
-            f("window_ms", 300.0, "spike-count window (the paper: 50–350 ms after onset)"),
+            f(
+                "leakage",
+                0.1,
+                "single-factor: weight of each of the 1–2 leaking factors",
+            ),
+            f(
+                "window_ms",
+                300.0,
+                "spike-count window (the paper: 50–350 ms after onset)",
+            ),
             i("repeats_min", 3, "fewest presentations of an image"),
             i("repeats_max", 5, "most presentations of an image"),
             f("baseline_min_hz", 2.0, "baseline rate, log-uniform from"),
@@ -240,15 +281,32 @@ impl StageKind for SyntheticNeurons {
 
     fn inputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("factors", ArtifactType::Table, "image_id + one numeric column per factor, in [0, 1]"),
-            PortSpec::one("split", ArtifactType::Table, "a `split` table: respond only to images with monkey = true").optional(),
+            PortSpec::one(
+                "factors",
+                ArtifactType::Table,
+                "image_id + one numeric column per factor, in [0, 1]",
+            ),
+            PortSpec::one(
+                "split",
+                ArtifactType::Table,
+                "a `split` table: respond only to images with monkey = true",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
         vec![
-            PortSpec::one("responses", ArtifactType::Table, "image_id + n000, n001, … mean spike counts per window"),
-            PortSpec::one("tuning", ArtifactType::Table, "one row per neuron: its ground-truth code, rates and factor weights"),
+            PortSpec::one(
+                "responses",
+                ArtifactType::Table,
+                "image_id + n000, n001, … mean spike counts per window",
+            ),
+            PortSpec::one(
+                "tuning",
+                ArtifactType::Table,
+                "one row per neuron: its ground-truth code, rates and factor weights",
+            ),
         ]
     }
 
@@ -258,12 +316,21 @@ impl StageKind for SyntheticNeurons {
         }
         let (r0, r1) = (p.i64("repeats_min")?, p.i64("repeats_max")?);
         if r0 < 1 || r1 < r0 {
-            return Err(StageError::param("repeats_min", format!("need 1 ≤ repeats_min ≤ repeats_max, got {r0} and {r1}")));
+            return Err(StageError::param(
+                "repeats_min",
+                format!("need 1 ≤ repeats_min ≤ repeats_max, got {r0} and {r1}"),
+            ));
         }
-        for (lo, hi) in [("baseline_min_hz", "baseline_max_hz"), ("gain_min_hz", "gain_max_hz")] {
+        for (lo, hi) in [
+            ("baseline_min_hz", "baseline_max_hz"),
+            ("gain_min_hz", "gain_max_hz"),
+        ] {
             let (a, b) = (p.f64(lo)?, p.f64(hi)?);
             if !(a > 0.0 && b >= a) {
-                return Err(StageError::param(lo, format!("need 0 < {lo} ≤ {hi}, got {a} and {b}")));
+                return Err(StageError::param(
+                    lo,
+                    format!("need 0 < {lo} ≤ {hi}, got {a} and {b}"),
+                ));
             }
         }
         if p.f64("window_ms")? <= 0.0 {
@@ -272,7 +339,10 @@ impl StageKind for SyntheticNeurons {
         for name in ["weak_fraction", "weak_gain", "leakage"] {
             let v = p.f64(name)?;
             if !(0.0..=1.0).contains(&v) {
-                return Err(StageError::param(name, format!("must be in [0, 1], got {v}")));
+                return Err(StageError::param(
+                    name,
+                    format!("must be in [0, 1], got {v}"),
+                ));
             }
         }
         Ok(())
@@ -292,13 +362,22 @@ impl StageKind for SyntheticNeurons {
             .filter(|n| n != "image_id")
             .collect();
         if names.is_empty() {
-            return Err(StageError::input("factors", "has no factor columns besides `image_id`"));
+            return Err(StageError::input(
+                "factors",
+                "has no factor columns besides `image_id`",
+            ));
         }
         let mut columns = Vec::with_capacity(names.len());
         for name in &names {
             let col = f64_column(table_in, name, "factors")?;
             if let Some(row) = col.iter().position(|v| !v.is_finite()) {
-                return Err(StageError::input("factors", format!("column `{name}` has a non-finite value at row {row} (image `{}`)", ids[row])));
+                return Err(StageError::input(
+                    "factors",
+                    format!(
+                        "column `{name}` has a non-finite value at row {row} (image `{}`)",
+                        ids[row]
+                    ),
+                ));
             }
             columns.push(col);
         }
@@ -310,11 +389,18 @@ impl StageKind for SyntheticNeurons {
             let split = inputs.table("split")?;
             let split_ids = image_ids(split, "split")?;
             let monkey = bool_column(split, "monkey", "split")?;
-            let index: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+            let index: std::collections::HashMap<&str, usize> = ids
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.as_str(), i))
+                .collect();
             let mut keep = vec![false; n_img];
             for (row, (id, m)) in split_ids.iter().zip(&monkey).enumerate() {
                 let Some(&i) = index.get(id.as_str()) else {
-                    return Err(StageError::input("split", format!("row {row}: image id `{id}` is not in `factors`")));
+                    return Err(StageError::input(
+                        "split",
+                        format!("row {row}: image id `{id}` is not in `factors`"),
+                    ));
                 };
                 keep[i] = *m;
             }
@@ -323,7 +409,14 @@ impl StageKind for SyntheticNeurons {
             vec![true; n_img]
         };
 
-        let neurons = draw_neurons(code, p.str("tuning")?, p.usize("neurons")?, k, p, ctx.seed())?;
+        let neurons = draw_neurons(
+            code,
+            p.str("tuning")?,
+            p.usize("neurons")?,
+            k,
+            p,
+            ctx.seed(),
+        )?;
         let window = p.f64("window_ms")? / 1000.0;
         let (r0, r1) = (p.usize("repeats_min")?, p.usize("repeats_max")?);
         let mut spikes = WorldRng::new(ctx.seed(), Stream::Spikes);
@@ -367,27 +460,65 @@ impl StageKind for SyntheticNeurons {
 
         let kept: Vec<usize> = (0..n_img).filter(|&i| keep[i]).collect();
         let neuron_ids: Vec<String> = (0..neurons.len()).map(|j| format!("n{j:03}")).collect();
-        let mut resp_cols = vec![("image_id".to_string(), Column::Str(kept.iter().map(|&i| ids[i].clone()).collect()))];
+        let mut resp_cols = vec![(
+            "image_id".to_string(),
+            Column::Str(kept.iter().map(|&i| ids[i].clone()).collect()),
+        )];
         for (j, r) in responses.iter().enumerate() {
-            resp_cols.push((neuron_ids[j].clone(), Column::F64(kept.iter().map(|&i| r[i]).collect())));
+            resp_cols.push((
+                neuron_ids[j].clone(),
+                Column::F64(kept.iter().map(|&i| r[i]).collect()),
+            ));
         }
 
         let mut tuning_cols = vec![
             ("neuron".to_string(), Column::Str(neuron_ids)),
-            ("code".to_string(), Column::Str(vec![code.to_string(); neurons.len()])),
-            ("factor".to_string(), Column::Str(main_factor.iter().map(|&f| names[f].clone()).collect())),
-            ("shape".to_string(), Column::Str(neurons.iter().map(|n| n.shape.to_string()).collect())),
-            ("sign".to_string(), Column::F64(neurons.iter().map(|n| n.sign).collect())),
-            ("center".to_string(), Column::F64(neurons.iter().map(|n| n.center).collect())),
-            ("width".to_string(), Column::F64(neurons.iter().map(|n| n.width).collect())),
-            ("baseline_hz".to_string(), Column::F64(neurons.iter().map(|n| n.baseline).collect())),
-            ("gain_hz".to_string(), Column::F64(neurons.iter().map(|n| n.gain).collect())),
-            ("weak".to_string(), Column::Bool(neurons.iter().map(|n| n.weak).collect())),
+            (
+                "code".to_string(),
+                Column::Str(vec![code.to_string(); neurons.len()]),
+            ),
+            (
+                "factor".to_string(),
+                Column::Str(main_factor.iter().map(|&f| names[f].clone()).collect()),
+            ),
+            (
+                "shape".to_string(),
+                Column::Str(neurons.iter().map(|n| n.shape.to_string()).collect()),
+            ),
+            (
+                "sign".to_string(),
+                Column::F64(neurons.iter().map(|n| n.sign).collect()),
+            ),
+            (
+                "center".to_string(),
+                Column::F64(neurons.iter().map(|n| n.center).collect()),
+            ),
+            (
+                "width".to_string(),
+                Column::F64(neurons.iter().map(|n| n.width).collect()),
+            ),
+            (
+                "baseline_hz".to_string(),
+                Column::F64(neurons.iter().map(|n| n.baseline).collect()),
+            ),
+            (
+                "gain_hz".to_string(),
+                Column::F64(neurons.iter().map(|n| n.gain).collect()),
+            ),
+            (
+                "weak".to_string(),
+                Column::Bool(neurons.iter().map(|n| n.weak).collect()),
+            ),
         ];
         for (kk, name) in names.iter().enumerate() {
-            tuning_cols.push((format!("w_{name}"), Column::F64(weights.iter().map(|w| w[kk]).collect())));
+            tuning_cols.push((
+                format!("w_{name}"),
+                Column::F64(weights.iter().map(|w| w[kk]).collect()),
+            ));
         }
         ctx.progress(n_img as u64, n_img as u64, "images");
-        Ok(Outputs::new().table("responses", table(resp_cols)?).table("tuning", table(tuning_cols)?))
+        Ok(Outputs::new()
+            .table("responses", table(resp_cols)?)
+            .table("tuning", table(tuning_cols)?))
     }
 }

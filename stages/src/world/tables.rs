@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, Int32Array, RecordBatch, StringArray};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, RecordBatch, StringArray,
+};
 use arrow_schema::{DataType, Field, Schema};
 use flow_engine::StageError;
 
@@ -30,27 +32,43 @@ pub fn table(columns: Vec<(String, Column)>) -> Result<RecordBatch, StageError> 
         fields.push(Field::new(name, ty, false));
         arrays.push(array);
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| StageError::failed(format!("building a table: {e}")))
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        .map_err(|e| StageError::failed(format!("building a table: {e}")))
 }
 
 /// The `image_id` column of a table arriving on `port`, checked: present, text, no empty or
 /// duplicate ids.
 pub fn image_ids(batch: &RecordBatch, port: &str) -> Result<Vec<String>, StageError> {
-    let col = batch
-        .column_by_name("image_id")
-        .ok_or_else(|| StageError::input(port, "has no column `image_id` (tables about images are keyed by it)"))?;
-    let ids = col
-        .as_string_opt::<i32>()
-        .ok_or_else(|| StageError::input(port, format!("column `image_id` must be text (Utf8), found {}", col.data_type())))?;
+    let col = batch.column_by_name("image_id").ok_or_else(|| {
+        StageError::input(
+            port,
+            "has no column `image_id` (tables about images are keyed by it)",
+        )
+    })?;
+    let ids = col.as_string_opt::<i32>().ok_or_else(|| {
+        StageError::input(
+            port,
+            format!(
+                "column `image_id` must be text (Utf8), found {}",
+                col.data_type()
+            ),
+        )
+    })?;
     let mut out = Vec::with_capacity(ids.len());
     let mut seen = std::collections::HashMap::with_capacity(ids.len());
     for row in 0..ids.len() {
         if ids.is_null(row) || ids.value(row).is_empty() {
-            return Err(StageError::input(port, format!("row {row} has no image id")));
+            return Err(StageError::input(
+                port,
+                format!("row {row} has no image id"),
+            ));
         }
         let id = ids.value(row).to_string();
         if let Some(first) = seen.insert(id.clone(), row) {
-            return Err(StageError::input(port, format!("image id `{id}` appears twice (rows {first} and {row})")));
+            return Err(StageError::input(
+                port,
+                format!("image id `{id}` appears twice (rows {first} and {row})"),
+            ));
         }
         out.push(id);
     }
@@ -59,24 +77,40 @@ pub fn image_ids(batch: &RecordBatch, port: &str) -> Result<Vec<String>, StageEr
 
 /// A boolean column (nulls are an error).
 pub fn bool_column(batch: &RecordBatch, name: &str, port: &str) -> Result<Vec<bool>, StageError> {
-    let col = batch.column_by_name(name).ok_or_else(|| StageError::input(port, format!("has no column `{name}`")))?;
-    let b = col
-        .as_boolean_opt()
-        .ok_or_else(|| StageError::input(port, format!("column `{name}` must be boolean, found {}", col.data_type())))?;
+    let col = batch
+        .column_by_name(name)
+        .ok_or_else(|| StageError::input(port, format!("has no column `{name}`")))?;
+    let b = col.as_boolean_opt().ok_or_else(|| {
+        StageError::input(
+            port,
+            format!("column `{name}` must be boolean, found {}", col.data_type()),
+        )
+    })?;
     if b.null_count() > 0 {
-        return Err(StageError::input(port, format!("column `{name}` has null values")));
+        return Err(StageError::input(
+            port,
+            format!("column `{name}` has null values"),
+        ));
     }
     Ok((0..b.len()).map(|i| b.value(i)).collect())
 }
 
 /// An Int32 column (nulls are an error).
 pub fn i32_column(batch: &RecordBatch, name: &str, port: &str) -> Result<Vec<i32>, StageError> {
-    let col = batch.column_by_name(name).ok_or_else(|| StageError::input(port, format!("has no column `{name}`")))?;
-    let a = col
-        .as_primitive_opt::<Int32Type>()
-        .ok_or_else(|| StageError::input(port, format!("column `{name}` must be Int32, found {}", col.data_type())))?;
+    let col = batch
+        .column_by_name(name)
+        .ok_or_else(|| StageError::input(port, format!("has no column `{name}`")))?;
+    let a = col.as_primitive_opt::<Int32Type>().ok_or_else(|| {
+        StageError::input(
+            port,
+            format!("column `{name}` must be Int32, found {}", col.data_type()),
+        )
+    })?;
     if a.null_count() > 0 {
-        return Err(StageError::input(port, format!("column `{name}` has null values")));
+        return Err(StageError::input(
+            port,
+            format!("column `{name}` has null values"),
+        ));
     }
     Ok(a.values().to_vec())
 }
@@ -97,5 +131,9 @@ pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
         saa += (x - ma) * (x - ma);
         sbb += (y - mb) * (y - mb);
     }
-    if saa <= 0.0 || sbb <= 0.0 { 0.0 } else { sab / (saa * sbb).sqrt() }
+    if saa <= 0.0 || sbb <= 0.0 {
+        0.0
+    } else {
+        sab / (saa * sbb).sqrt()
+    }
 }

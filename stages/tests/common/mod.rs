@@ -14,7 +14,9 @@ use serde_json::Value;
 
 /// The shared reference cases, copied from shared/cases.
 pub fn case_dir(case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cases").join(case)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/cases")
+        .join(case)
 }
 
 pub fn npy(case: &str, name: &str) -> RecordBatch {
@@ -32,16 +34,30 @@ pub fn expected(case: &str, file: &str) -> Value {
 
 /// A table of f64 columns "0".."k-1" from row-major values.
 pub fn f64_matrix(rows: usize, cols: usize, values: &[f64]) -> RecordBatch {
-    let fields: Vec<Field> = (0..cols).map(|j| Field::new(j.to_string(), DataType::Float64, false)).collect();
-    let arrays: Vec<ArrayRef> =
-        (0..cols).map(|j| Arc::new(Float64Array::from((0..rows).map(|i| values[i * cols + j]).collect::<Vec<_>>())) as ArrayRef).collect();
+    let fields: Vec<Field> = (0..cols)
+        .map(|j| Field::new(j.to_string(), DataType::Float64, false))
+        .collect();
+    let arrays: Vec<ArrayRef> = (0..cols)
+        .map(|j| {
+            Arc::new(Float64Array::from(
+                (0..rows).map(|i| values[i * cols + j]).collect::<Vec<_>>(),
+            )) as ArrayRef
+        })
+        .collect();
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).expect("table")
 }
 
 /// A table from named columns.
 pub fn table(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
-    let fields: Vec<Field> = cols.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), false)).collect();
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols.into_iter().map(|(_, a)| a).collect()).expect("table")
+    let fields: Vec<Field> = cols
+        .iter()
+        .map(|(n, a)| Field::new(*n, a.data_type().clone(), false))
+        .collect();
+    RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        cols.into_iter().map(|(_, a)| a).collect(),
+    )
+    .expect("table")
 }
 
 pub fn bools(v: Vec<bool>) -> ArrayRef {
@@ -58,8 +74,16 @@ pub fn floats(v: Vec<f64>) -> ArrayRef {
 
 /// The one_to_one split as a table with `train` and `fold` columns.
 pub fn one_to_one_split() -> RecordBatch {
-    let train = npy_array("one_to_one", "train").data.iter().map(|&v| v != 0.0).collect();
-    let fold = npy_array("one_to_one", "folds").data.iter().map(|&v| v as i64).collect();
+    let train = npy_array("one_to_one", "train")
+        .data
+        .iter()
+        .map(|&v| v != 0.0)
+        .collect();
+    let fold = npy_array("one_to_one", "folds")
+        .data
+        .iter()
+        .map(|&v| v as i64)
+        .collect();
     table(vec![("train", bools(train)), ("fold", ints(fold))])
 }
 
@@ -76,11 +100,15 @@ impl In {
 
     pub fn add(mut self, port: &str, artifact: Artifact) -> Self {
         let n = self.inputs.ports.get(port).map_or(0, Vec::len);
-        self.inputs.ports.entry(port.to_string()).or_default().push(InputArtifact {
-            node: format!("{port}-{n}"),
-            coords: vec![("index".to_string(), ParamValue::Int(n as i64))],
-            artifact,
-        });
+        self.inputs
+            .ports
+            .entry(port.to_string())
+            .or_default()
+            .push(InputArtifact {
+                node: format!("{port}-{n}"),
+                coords: vec![("index".to_string(), ParamValue::Int(n as i64))],
+                artifact,
+            });
         self
     }
 
@@ -108,12 +136,18 @@ pub fn params(kind: &dyn StageKind, sets: &[(&str, ParamValue)]) -> Params {
 }
 
 /// Runs a stage kind in-process; returns its outputs or the error message.
-pub fn run(kind: &dyn StageKind, inputs: In, sets: &[(&str, ParamValue)]) -> Result<BTreeMap<String, Artifact>, String> {
+pub fn run(
+    kind: &dyn StageKind,
+    inputs: In,
+    sets: &[(&str, ParamValue)],
+) -> Result<BTreeMap<String, Artifact>, String> {
     let dir = tempfile::tempdir().expect("tmp");
     let p = params(kind, sets);
     kind.check(&p).map_err(|e| e.to_string())?;
     let ctx = RunContext::detached("test", p, 7, 2, dir.path());
-    kind.run(&inputs.inputs, &ctx).map(|o| o.ports).map_err(|e| e.to_string())
+    kind.run(&inputs.inputs, &ctx)
+        .map(|o| o.ports)
+        .map_err(|e| e.to_string())
 }
 
 /// The `result` JSON of a successful run.
@@ -130,8 +164,18 @@ pub fn assert_close(got: &Value, want: &Value, path: &str, abs: f64) {
     match (got, want) {
         (Value::Number(g), Value::Number(w)) => {
             let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
-            let last = path.rsplit('.').next().unwrap_or("").split('[').next().unwrap_or("");
-            let ok = if last == "p" { ((g - w) / w).abs() <= 1e-9 || g == w } else { (g - w).abs() <= abs };
+            let last = path
+                .rsplit('.')
+                .next()
+                .unwrap_or("")
+                .split('[')
+                .next()
+                .unwrap_or("");
+            let ok = if last == "p" {
+                ((g - w) / w).abs() <= 1e-9 || g == w
+            } else {
+                (g - w).abs() <= abs
+            };
             assert!(ok, "{path}: got {g:e}, want {w:e} (diff {:e})", g - w);
         }
         (Value::Array(g), Value::Array(w)) => {
@@ -153,10 +197,15 @@ pub fn assert_close(got: &Value, want: &Value, path: &str, abs: f64) {
 /// Compares the listed fields of `got` against `want`.
 pub fn assert_fields(got: &Value, want: &Value, fields: &[&str]) {
     for f in fields {
-        let w = want.get(*f).unwrap_or_else(|| panic!("expected has no `{f}`"));
+        let w = want
+            .get(*f)
+            .unwrap_or_else(|| panic!("expected has no `{f}`"));
         let g = got.get(*f).unwrap_or_else(|| panic!("result has no `{f}`"));
         // GOLDEN_ABS=1e-13 shows how much closer than the 1e-9 contract a run is.
-        let abs = std::env::var("GOLDEN_ABS").ok().and_then(|v| v.parse().ok()).unwrap_or(1e-9);
+        let abs = std::env::var("GOLDEN_ABS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1e-9);
         assert_close(g, w, f, abs);
     }
 }

@@ -25,7 +25,9 @@ pub struct SlurmClient {
 
 fn run(cmd: &mut Command) -> Result<String, String> {
     let name = cmd.get_program().to_string_lossy().into_owned();
-    let out = cmd.output().map_err(|e| format!("cannot run `{name}`: {e}"))?;
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run `{name}`: {e}"))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
@@ -45,10 +47,15 @@ impl SlurmClient {
     pub fn connect(config: &SlurmConfig) -> Result<SlurmClient, String> {
         for tool in ["sbatch", "squeue", "scancel", "sinfo"] {
             if !on_path(tool) {
-                return Err(format!("`{tool}` is not on PATH: the slurm executor needs the Slurm client tools (sbatch, squeue, scancel, sinfo)"));
+                return Err(format!(
+                    "`{tool}` is not on PATH: the slurm executor needs the Slurm client tools (sbatch, squeue, scancel, sinfo)"
+                ));
             }
         }
-        let client = SlurmClient { calls: Calls::default(), sacct_works: None };
+        let client = SlurmClient {
+            calls: Calls::default(),
+            sacct_works: None,
+        };
         let partitions: Vec<String> = run(Command::new("sinfo").args(["-h", "-o", "%P"]))?
             .lines()
             .map(|l| l.trim().trim_end_matches('*').to_string())
@@ -58,17 +65,32 @@ impl SlurmClient {
             .partition
             .iter()
             .chain(config.by_kind.values().filter_map(|r| r.partition.as_ref()))
-            .chain(config.by_stage.values().filter_map(|r| r.partition.as_ref()));
+            .chain(
+                config
+                    .by_stage
+                    .values()
+                    .filter_map(|r| r.partition.as_ref()),
+            );
         for p in wanted {
             if !partitions.contains(p) {
-                return Err(format!("unknown Slurm partition `{p}` (this cluster has: {})", partitions.join(", ")));
+                return Err(format!(
+                    "unknown Slurm partition `{p}` (this cluster has: {})",
+                    partitions.join(", ")
+                ));
             }
         }
         Ok(client)
     }
 
     /// Submits `script` as an array of `n` tasks; returns the array job id.
-    pub fn submit_array(&mut self, script: &Path, n: usize, class: &TaskClass, config: &SlurmConfig, logs: &Path) -> Result<String, String> {
+    pub fn submit_array(
+        &mut self,
+        script: &Path,
+        n: usize,
+        class: &TaskClass,
+        config: &SlurmConfig,
+        logs: &Path,
+    ) -> Result<String, String> {
         let mut cmd = Command::new("sbatch");
         cmd.arg("--parsable")
             .arg(format!("--array=0-{}", n.saturating_sub(1)))
@@ -103,18 +125,43 @@ impl SlurmClient {
     }
 
     /// States of this user's tasks of the given array jobs: `ARRAY_TASK` → (state, reason).
-    pub fn states(&mut self, arrays: &[String]) -> Result<HashMap<String, (String, String)>, String> {
+    pub fn states(
+        &mut self,
+        arrays: &[String],
+    ) -> Result<HashMap<String, (String, String)>, String> {
         if arrays.is_empty() {
             return Ok(HashMap::new());
         }
         self.calls.squeue += 1;
-        let out = run(Command::new("squeue").args(["--me", "-h", "-r", "-t", "all", "-o", "%i|%T|%r", "-j", &arrays.join(",")]))
-            .or_else(|e| if e.contains("Invalid job id") { Ok(String::new()) } else { Err(e) })?;
+        let out = run(Command::new("squeue").args([
+            "--me",
+            "-h",
+            "-r",
+            "-t",
+            "all",
+            "-o",
+            "%i|%T|%r",
+            "-j",
+            &arrays.join(","),
+        ]))
+        .or_else(|e| {
+            if e.contains("Invalid job id") {
+                Ok(String::new())
+            } else {
+                Err(e)
+            }
+        })?;
         Ok(out
             .lines()
             .filter_map(|l| {
                 let mut parts = l.split('|');
-                Some((parts.next()?.trim().to_string(), (parts.next()?.trim().to_string(), parts.next().unwrap_or("").trim().to_string())))
+                Some((
+                    parts.next()?.trim().to_string(),
+                    (
+                        parts.next()?.trim().to_string(),
+                        parts.next().unwrap_or("").trim().to_string(),
+                    ),
+                ))
             })
             .collect())
     }
@@ -126,7 +173,16 @@ impl SlurmClient {
             return None;
         }
         self.calls.sacct += 1;
-        let out = run(Command::new("sacct").args(["-n", "-P", "-X", "-o", "JobID,State", "-j", slurm_id])).ok()?;
+        let out = run(Command::new("sacct").args([
+            "-n",
+            "-P",
+            "-X",
+            "-o",
+            "JobID,State",
+            "-j",
+            slurm_id,
+        ]))
+        .ok()?;
         if out.contains("accounting storage is disabled") {
             self.sacct_works = Some(false);
             return None;

@@ -81,7 +81,17 @@ impl Default for SlurmConfig {
 }
 
 const KEYS: &[&str] = &[
-    "kind", "partition", "account", "time", "mem", "max_in_flight", "max_requeue", "poll_seconds", "sbatch_args", "kinds", "stages",
+    "kind",
+    "partition",
+    "account",
+    "time",
+    "mem",
+    "max_in_flight",
+    "max_requeue",
+    "poll_seconds",
+    "sbatch_args",
+    "kinds",
+    "stages",
 ];
 const RESOURCE_KEYS: &[&str] = &["cpus", "gpus", "mem", "time", "partition"];
 
@@ -97,7 +107,11 @@ fn string(e: &RawEntry, key: &str, diags: &mut Vec<Diagnostic>) -> Option<String
     match &e.value.value {
         RawValue::Str(s) => Some(s.clone()),
         other => {
-            diags.push(Diagnostic::at(&e.value.span, format!("`{key}` must be a string, found {}", other.type_name()), "expected a string"));
+            diags.push(Diagnostic::at(
+                &e.value.span,
+                format!("`{key}` must be a string, found {}", other.type_name()),
+                "expected a string",
+            ));
             None
         }
     }
@@ -107,7 +121,11 @@ fn count(e: &RawEntry, key: &str, min: i64, diags: &mut Vec<Diagnostic>) -> Opti
     match e.value.value {
         RawValue::Int(i) if i >= min => Some(i),
         _ => {
-            diags.push(Diagnostic::at(&e.value.span, format!("`{key}` must be an integer ≥ {min}"), "expected an integer"));
+            diags.push(Diagnostic::at(
+                &e.value.span,
+                format!("`{key}` must be an integer ≥ {min}"),
+                "expected an integer",
+            ));
             None
         }
     }
@@ -123,9 +141,13 @@ fn resources(table: &RawTable, what: &str, diags: &mut Vec<Diagnostic>) -> Resou
             "time" => r.time = string(e, k, diags),
             "partition" => r.partition = string(e, k, diags),
             other => diags.push(
-                Diagnostic::at(&e.key_span, format!("unknown resource `{other}` in {what}"), "unknown key")
-                    .suggest(did_you_mean(other, RESOURCE_KEYS.iter().copied()))
-                    .help(format!("resources are {}", RESOURCE_KEYS.join(", "))),
+                Diagnostic::at(
+                    &e.key_span,
+                    format!("unknown resource `{other}` in {what}"),
+                    "unknown key",
+                )
+                .suggest(did_you_mean(other, RESOURCE_KEYS.iter().copied()))
+                .help(format!("resources are {}", RESOURCE_KEYS.join(", "))),
             ),
         }
     }
@@ -139,13 +161,24 @@ fn sub_tables(e: &RawEntry, key: &str, diags: &mut Vec<Diagnostic>) -> BTreeMap<
             for (name, inner) in t {
                 match &inner.value.value {
                     RawValue::Table(r) => {
-                        out.insert(name.clone(), resources(r, &format!("[executor.{key}.{name}]"), diags));
+                        out.insert(
+                            name.clone(),
+                            resources(r, &format!("[executor.{key}.{name}]"), diags),
+                        );
                     }
-                    _ => diags.push(Diagnostic::at(&inner.value.span, format!("`executor.{key}.{name}` must be a table"), "expected a table")),
+                    _ => diags.push(Diagnostic::at(
+                        &inner.value.span,
+                        format!("`executor.{key}.{name}` must be a table"),
+                        "expected a table",
+                    )),
                 }
             }
         }
-        _ => diags.push(Diagnostic::at(&e.value.span, format!("`executor.{key}` must be a table of tables"), "expected a table")),
+        _ => diags.push(Diagnostic::at(
+            &e.value.span,
+            format!("`executor.{key}` must be a table of tables"),
+            "expected a table",
+        )),
     }
     out
 }
@@ -162,31 +195,49 @@ impl SlurmConfig {
                 "account" => c.account = string(e, k, &mut diags),
                 "time" => c.time = string(e, k, &mut diags),
                 "mem" => c.mem = string(e, k, &mut diags),
-                "max_in_flight" => c.max_in_flight = count(e, k, 1, &mut diags).unwrap_or(1) as usize,
+                "max_in_flight" => {
+                    c.max_in_flight = count(e, k, 1, &mut diags).unwrap_or(1) as usize
+                }
                 "max_requeue" => c.max_requeue = count(e, k, 0, &mut diags).unwrap_or(0) as u32,
                 "poll_seconds" => match e.value.value {
                     RawValue::Float(f) if f >= 0.1 => c.poll_seconds = f,
                     RawValue::Int(i) if i >= 1 => c.poll_seconds = i as f64,
-                    _ => diags.push(Diagnostic::at(&e.value.span, "`poll_seconds` must be a number ≥ 0.1", "expected seconds")),
+                    _ => diags.push(Diagnostic::at(
+                        &e.value.span,
+                        "`poll_seconds` must be a number ≥ 0.1",
+                        "expected seconds",
+                    )),
                 },
                 "sbatch_args" => match &e.value.value {
                     RawValue::Array(items) => {
                         for item in items {
                             match &item.value {
                                 RawValue::Str(s) => c.sbatch_args.push(s.clone()),
-                                _ => diags.push(Diagnostic::at(&item.span, "`sbatch_args` holds strings", "expected a string")),
+                                _ => diags.push(Diagnostic::at(
+                                    &item.span,
+                                    "`sbatch_args` holds strings",
+                                    "expected a string",
+                                )),
                             }
                         }
                     }
-                    _ => diags.push(Diagnostic::at(&e.value.span, "`sbatch_args` must be a list of strings", "expected a list")),
+                    _ => diags.push(Diagnostic::at(
+                        &e.value.span,
+                        "`sbatch_args` must be a list of strings",
+                        "expected a list",
+                    )),
                 },
                 "kinds" => c.by_kind = sub_tables(e, "kinds", &mut diags),
                 "stages" => c.by_stage = sub_tables(e, "stages", &mut diags),
                 other => {
                     diags.push(
-                        Diagnostic::at(&e.key_span, format!("unknown executor setting `{other}`"), "unknown key")
-                            .suggest(did_you_mean(other, KEYS.iter().copied()))
-                            .help(format!("[executor] takes {}", KEYS.join(", "))),
+                        Diagnostic::at(
+                            &e.key_span,
+                            format!("unknown executor setting `{other}`"),
+                            "unknown key",
+                        )
+                        .suggest(did_you_mean(other, KEYS.iter().copied()))
+                        .help(format!("[executor] takes {}", KEYS.join(", "))),
                     );
                 }
             }
@@ -199,11 +250,20 @@ impl SlurmConfig {
     pub fn class(&self, node: &PlanNode) -> TaskClass {
         let stage = self.by_stage.get(&node.stage);
         let kind = self.by_kind.get(&node.kind);
-        let pick = |f: &dyn Fn(&Resources) -> Option<String>| stage.and_then(f).or_else(|| kind.and_then(f));
+        let pick = |f: &dyn Fn(&Resources) -> Option<String>| {
+            stage.and_then(f).or_else(|| kind.and_then(f))
+        };
         TaskClass {
             kind: node.kind.clone(),
-            cpus: stage.and_then(|r| r.cpus).or_else(|| kind.and_then(|r| r.cpus)).unwrap_or(node.threads).max(1),
-            gpus: stage.and_then(|r| r.gpus).or_else(|| kind.and_then(|r| r.gpus)).unwrap_or(node.gpus),
+            cpus: stage
+                .and_then(|r| r.cpus)
+                .or_else(|| kind.and_then(|r| r.cpus))
+                .unwrap_or(node.threads)
+                .max(1),
+            gpus: stage
+                .and_then(|r| r.gpus)
+                .or_else(|| kind.and_then(|r| r.gpus))
+                .unwrap_or(node.gpus),
             mem: pick(&|r| r.mem.clone()).or_else(|| self.mem.clone()),
             time: pick(&|r| r.time.clone()).or_else(|| self.time.clone()),
             partition: pick(&|r| r.partition.clone()).or_else(|| self.partition.clone()),

@@ -16,7 +16,19 @@ use crate::exec::slurm::record::{self, Submission};
 use crate::progress::{NodeProgress, RunProgress};
 
 /// States in which a task may still finish by itself.
-const LIVE: &[&str] = &["PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING", "SIGNALING", "STAGE_OUT"];
+const LIVE: &[&str] = &[
+    "PENDING",
+    "CONFIGURING",
+    "RUNNING",
+    "COMPLETING",
+    "SUSPENDED",
+    "REQUEUED",
+    "REQUEUE_HOLD",
+    "REQUEUE_FED",
+    "RESIZING",
+    "SIGNALING",
+    "STAGE_OUT",
+];
 /// States after which a task is resubmitted (up to `max_requeue`).
 const RETRY: &[&str] = &["PREEMPTED", "NODE_FAIL", "BOOT_FAIL"];
 
@@ -46,7 +58,9 @@ pub struct SlurmExecutor {
 }
 
 fn now_unix() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 fn tail(path: &std::path::Path, lines: usize) -> String {
@@ -57,15 +71,23 @@ fn tail(path: &std::path::Path, lines: usize) -> String {
 
 impl SlurmExecutor {
     /// Connects to the cluster (checks the tools and partitions) before anything is submitted.
-    pub fn new(config: SlurmConfig, store: Store, cancel: Arc<AtomicBool>, progress: Arc<RunProgress>) -> Result<SlurmExecutor, String> {
+    pub fn new(
+        config: SlurmConfig,
+        store: Store,
+        cancel: Arc<AtomicBool>,
+        progress: Arc<RunProgress>,
+    ) -> Result<SlurmExecutor, String> {
         let client = SlurmClient::connect(&config)?;
-        let root = std::fs::canonicalize(store.root()).map_err(|e| format!("{}: {e}", store.root().display()))?;
+        let root = std::fs::canonicalize(store.root())
+            .map_err(|e| format!("{}: {e}", store.root().display()))?;
         let store = Store::open(&root).map_err(|e| e.to_string())?;
         let dir = root.join("slurm");
         for sub in ["jobs", "arrays", "logs", "submitted"] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("{}: {e}", dir.join(sub).display()))?;
+            std::fs::create_dir_all(dir.join(sub))
+                .map_err(|e| format!("{}: {e}", dir.join(sub).display()))?;
         }
-        let exe = std::env::current_exe().map_err(|e| format!("cannot find the flow binary: {e}"))?;
+        let exe =
+            std::env::current_exe().map_err(|e| format!("cannot find the flow binary: {e}"))?;
         Ok(SlurmExecutor {
             config,
             client,
@@ -89,7 +111,10 @@ impl SlurmExecutor {
 
     fn fail(&mut self, job: &Job, bar: Option<&NodeProgress>, reason: String) {
         self.progress.failed(&job.node.name, bar, &reason);
-        self.ready.push_back(Outcome::Failed { index: job.index, reason });
+        self.ready.push_back(Outcome::Failed {
+            index: job.index,
+            reason,
+        });
     }
 
     /// Submits everything pending: first adopts tasks a previous `flow run` left queued or
@@ -104,14 +129,29 @@ impl SlurmExecutor {
             .collect();
         let mut adopted = vec![false; pending.len()];
         if !previous.is_empty() {
-            let arrays: Vec<String> = unique(previous.iter().map(|(_, s)| s.slurm_id.split('_').next().unwrap_or("").to_string()));
+            let arrays: Vec<String> = unique(
+                previous
+                    .iter()
+                    .map(|(_, s)| s.slurm_id.split('_').next().unwrap_or("").to_string()),
+            );
             if let Ok(states) = self.client.states(&arrays) {
                 for (i, s) in previous {
-                    if states.get(&s.slurm_id).is_some_and(|(st, _)| LIVE.contains(&st.as_str())) {
+                    if states
+                        .get(&s.slurm_id)
+                        .is_some_and(|(st, _)| LIVE.contains(&st.as_str()))
+                    {
                         let job = pending[i].0.clone();
-                        self.progress.log(&format!("{}: already submitted as Slurm job {}; waiting for it", job.node.name, s.slurm_id));
+                        self.progress.log(&format!(
+                            "{}: already submitted as Slurm job {}; waiting for it",
+                            job.node.name, s.slurm_id
+                        ));
                         let bar = self.progress.started(&job.node.name);
-                        self.tracked.push(Tracked { job, submission: s, bar, started: Instant::now() });
+                        self.tracked.push(Tracked {
+                            job,
+                            submission: s,
+                            bar,
+                            started: Instant::now(),
+                        });
                         adopted[i] = true;
                     }
                 }
@@ -120,7 +160,10 @@ impl SlurmExecutor {
         let mut groups: BTreeMap<TaskClass, Vec<(Job, u32)>> = BTreeMap::new();
         for ((job, attempts), adopted) in pending.into_iter().zip(adopted) {
             if !adopted {
-                groups.entry(self.config.class(&job.node)).or_default().push((job, attempts));
+                groups
+                    .entry(self.config.class(&job.node))
+                    .or_default()
+                    .push((job, attempts));
             }
         }
         for (class, jobs) in groups {
@@ -130,7 +173,12 @@ impl SlurmExecutor {
     }
 
     fn submit(&mut self, class: &TaskClass, jobs: Vec<(Job, u32)>) {
-        let tag = format!("{}-{:.0}-{}", class.kind, now_unix() * 1e3, std::process::id());
+        let tag = format!(
+            "{}-{:.0}-{}",
+            class.kind,
+            now_unix() * 1e3,
+            std::process::id()
+        );
         let mut list = String::new();
         for (job, _) in &jobs {
             let path = self.dir.join("jobs").join(format!("{}.json", job.digest));
@@ -151,11 +199,15 @@ impl SlurmExecutor {
             exe = self.exe.display(),
             cache = self.store.root().display(),
         );
-        let written = std::fs::write(&list_path, list).and_then(|_| std::fs::write(&script_path, script));
+        let written =
+            std::fs::write(&list_path, list).and_then(|_| std::fs::write(&script_path, script));
         let logs = self.dir.join("logs");
         let submitted = written
             .map_err(|e| format!("cannot write {}: {e}", script_path.display()))
-            .and_then(|_| self.client.submit_array(&script_path, jobs.len(), class, &self.config, &logs));
+            .and_then(|_| {
+                self.client
+                    .submit_array(&script_path, jobs.len(), class, &self.config, &logs)
+            });
         let array = match submitted {
             Ok(id) => id,
             Err(reason) => {
@@ -165,13 +217,23 @@ impl SlurmExecutor {
                 return;
             }
         };
-        let line = format!("{:.3} sbatch array={array} tasks={} kind={} cpus={}\n", now_unix(), jobs.len(), class.kind, class.cpus);
+        let line = format!(
+            "{:.3} sbatch array={array} tasks={} kind={} cpus={}\n",
+            now_unix(),
+            jobs.len(),
+            class.kind,
+            class.cpus
+        );
         let _ = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.dir.join("submissions.log"))
             .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
-        let announce = format!("slurm: submitted {} {} task(s) as array job {array}", jobs.len(), class.kind);
+        let announce = format!(
+            "slurm: submitted {} {} task(s) as array job {array}",
+            jobs.len(),
+            class.kind
+        );
         for (task, (job, attempts)) in jobs.into_iter().enumerate() {
             let submission = Submission {
                 node: job.node.name.clone(),
@@ -184,7 +246,12 @@ impl SlurmExecutor {
             let _ = record::write(&self.dir, &job.digest, &submission);
             let bar = self.progress.started(&job.node.name);
             bar.update(0, 1, "PENDING");
-            self.tracked.push(Tracked { job, submission, bar, started: Instant::now() });
+            self.tracked.push(Tracked {
+                job,
+                submission,
+                bar,
+                started: Instant::now(),
+            });
         }
         self.progress.log(&announce);
     }
@@ -192,11 +259,19 @@ impl SlurmExecutor {
     /// One `squeue` for every tracked task; finished tasks become outcomes.
     fn poll(&mut self) {
         self.last_poll = Some(Instant::now());
-        let arrays = unique(self.tracked.iter().map(|t| t.submission.slurm_id.split('_').next().unwrap_or("").to_string()));
+        let arrays = unique(self.tracked.iter().map(|t| {
+            t.submission
+                .slurm_id
+                .split('_')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        }));
         let states = match self.client.states(&arrays) {
             Ok(s) => s,
             Err(e) => {
-                self.progress.log(&format!("slurm: squeue failed ({e}); retrying"));
+                self.progress
+                    .log(&format!("slurm: squeue failed ({e}); retrying"));
                 return;
             }
         };
@@ -205,7 +280,10 @@ impl SlurmExecutor {
             // A task not yet split out of its array (pending, or cancelled while pending) is
             // listed under the array's own id.
             let array_id = t.submission.slurm_id.split('_').next().unwrap_or("");
-            let (state, reason) = match states.get(&t.submission.slurm_id).or_else(|| states.get(array_id)) {
+            let (state, reason) = match states
+                .get(&t.submission.slurm_id)
+                .or_else(|| states.get(array_id))
+            {
                 Some(s) => s.clone(),
                 // Just submitted and not listed yet (a busy controller): look again next time.
                 None if now_unix() - t.submission.submitted_unix < 30.0 => {
@@ -219,12 +297,22 @@ impl SlurmExecutor {
             };
             if LIVE.contains(&state.as_str()) {
                 if reason == "DependencyNeverSatisfied" {
-                    let _ = self.client.cancel(std::slice::from_ref(&t.submission.slurm_id));
+                    let _ = self
+                        .client
+                        .cancel(std::slice::from_ref(&t.submission.slurm_id));
                     self.finish_failed(t, "PENDING forever (DependencyNeverSatisfied)".into());
                     continue;
                 }
-                let shown = if reason.is_empty() || reason == "None" { state.clone() } else { format!("{state} ({reason})") };
-                t.bar.update(u64::from(state == "RUNNING"), 1, &format!("{shown} job {}", t.submission.slurm_id));
+                let shown = if reason.is_empty() || reason == "None" {
+                    state.clone()
+                } else {
+                    format!("{state} ({reason})")
+                };
+                t.bar.update(
+                    u64::from(state == "RUNNING"),
+                    1,
+                    &format!("{shown} job {}", t.submission.slurm_id),
+                );
                 self.tracked.push(t);
                 continue;
             }
@@ -232,11 +320,19 @@ impl SlurmExecutor {
                 Ok(Lookup::Present(object)) => {
                     record::remove(&self.dir, &t.job.digest);
                     let seconds = t.started.elapsed().as_secs_f64();
-                    self.progress.finished(&t.job.node.name, &t.bar, seconds, false);
-                    self.ready.push_back(Outcome::Done { index: t.job.index, object, reused: false, seconds });
+                    self.progress
+                        .finished(&t.job.node.name, &t.bar, seconds, false);
+                    self.ready.push_back(Outcome::Done {
+                        index: t.job.index,
+                        object,
+                        reused: false,
+                        seconds,
+                    });
                     continue;
                 }
-                _ if RETRY.contains(&state.as_str()) && t.submission.attempts < self.config.max_requeue => {
+                _ if RETRY.contains(&state.as_str())
+                    && t.submission.attempts < self.config.max_requeue =>
+                {
                     self.progress.log(&format!(
                         "{}: Slurm job {} ended {state}; resubmitting (attempt {} of {})",
                         t.job.node.name,
@@ -252,35 +348,58 @@ impl SlurmExecutor {
             let what = match state.as_str() {
                 "COMPLETED" => "COMPLETED but published no result".to_string(),
                 "GONE" => "left the queue without a result".to_string(),
-                s => format!("Slurm state {s}{}", if reason.is_empty() || reason == "None" { String::new() } else { format!(" ({reason})") }),
+                s => format!(
+                    "Slurm state {s}{}",
+                    if reason.is_empty() || reason == "None" {
+                        String::new()
+                    } else {
+                        format!(" ({reason})")
+                    }
+                ),
             };
             let err_tail = tail(&t.submission.stderr, 4);
             let message = format!(
                 "{what}; job {}; log {}{}",
                 t.submission.slurm_id,
                 t.submission.stderr.display(),
-                if err_tail.is_empty() { String::new() } else { format!("; stderr: {err_tail}") }
+                if err_tail.is_empty() {
+                    String::new()
+                } else {
+                    format!("; stderr: {err_tail}")
+                }
             );
             self.finish_failed(t, message);
         }
     }
 
     fn finish_failed(&mut self, t: Tracked, reason: String) {
-        self.progress.failed(&t.job.node.name, Some(&t.bar), &reason);
-        self.ready.push_back(Outcome::Failed { index: t.job.index, reason });
+        self.progress
+            .failed(&t.job.node.name, Some(&t.bar), &reason);
+        self.ready.push_back(Outcome::Failed {
+            index: t.job.index,
+            reason,
+        });
     }
 
     /// Ctrl-C: ask whether to cancel the submitted jobs (on a terminal); otherwise leave them.
     fn handle_cancel(&mut self) {
         self.cancel_handled = true;
-        let ids: Vec<String> = self.tracked.iter().map(|t| t.submission.slurm_id.clone()).collect();
+        let ids: Vec<String> = self
+            .tracked
+            .iter()
+            .map(|t| t.submission.slurm_id.clone())
+            .collect();
         if !ids.is_empty() {
             use std::io::IsTerminal;
             let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
             let cancel = interactive && {
-                eprint!("flow: cancel the {} submitted Slurm job(s)? [y/N] ", ids.len());
+                eprint!(
+                    "flow: cancel the {} submitted Slurm job(s)? [y/N] ",
+                    ids.len()
+                );
                 let mut answer = String::new();
-                std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
+                std::io::stdin().read_line(&mut answer).is_ok()
+                    && answer.trim().eq_ignore_ascii_case("y")
             };
             if cancel {
                 match self.client.cancel(&ids) {
@@ -288,15 +407,24 @@ impl SlurmExecutor {
                     Err(e) => eprintln!("flow: scancel failed: {e}"),
                 }
             } else {
-                eprintln!("flow: leaving {} Slurm job(s) running; `flow run` again waits for them instead of resubmitting", ids.len());
+                eprintln!(
+                    "flow: leaving {} Slurm job(s) running; `flow run` again waits for them instead of resubmitting",
+                    ids.len()
+                );
             }
         }
         for t in std::mem::take(&mut self.tracked) {
             t.bar.update(0, 1, "left running");
-            self.ready.push_back(Outcome::Failed { index: t.job.index, reason: "cancelled".into() });
+            self.ready.push_back(Outcome::Failed {
+                index: t.job.index,
+                reason: "cancelled".into(),
+            });
         }
         for (job, _) in std::mem::take(&mut self.pending) {
-            self.ready.push_back(Outcome::Failed { index: job.index, reason: "cancelled".into() });
+            self.ready.push_back(Outcome::Failed {
+                index: job.index,
+                reason: "cancelled".into(),
+            });
         }
     }
 }
@@ -347,7 +475,9 @@ impl Executor for SlurmExecutor {
                     if self.cancel.load(Ordering::Relaxed) {
                         break;
                     }
-                    std::thread::sleep(Duration::from_millis(50).min(due - Instant::now().min(due)));
+                    std::thread::sleep(
+                        Duration::from_millis(50).min(due - Instant::now().min(due)),
+                    );
                 }
                 if self.cancel.load(Ordering::Relaxed) {
                     continue;
@@ -359,20 +489,31 @@ impl Executor for SlurmExecutor {
 }
 
 /// `flow status`: the Slurm task of each node that has a submission record: (node, id, state).
-pub fn job_states(store: &Store, keys: &[(String, flow_cache::Digest)]) -> Vec<(String, String, String)> {
+pub fn job_states(
+    store: &Store,
+    keys: &[(String, flow_cache::Digest)],
+) -> Vec<(String, String, String)> {
     let dir = store.root().join("slurm");
-    let subs: Vec<(String, Submission)> = keys.iter().filter_map(|(n, k)| record::read(&dir, k).map(|s| (n.clone(), s))).collect();
+    let subs: Vec<(String, Submission)> = keys
+        .iter()
+        .filter_map(|(n, k)| record::read(&dir, k).map(|s| (n.clone(), s)))
+        .collect();
     if subs.is_empty() {
         return Vec::new();
     }
-    let arrays = unique(subs.iter().map(|(_, s)| s.slurm_id.split('_').next().unwrap_or("").to_string()));
+    let arrays = unique(
+        subs.iter()
+            .map(|(_, s)| s.slurm_id.split('_').next().unwrap_or("").to_string()),
+    );
     let states: HashMap<String, (String, String)> = SlurmClient::connect(&SlurmConfig::default())
         .ok()
         .and_then(|mut c| c.states(&arrays).ok())
         .unwrap_or_default();
     subs.into_iter()
         .map(|(n, s)| {
-            let st = states.get(&s.slurm_id).map_or("not in the queue".to_string(), |(st, _)| st.clone());
+            let st = states
+                .get(&s.slurm_id)
+                .map_or("not in the queue".to_string(), |(st, _)| st.clone());
             (n, s.slurm_id, st)
         })
         .collect()

@@ -24,7 +24,9 @@ pub fn record_path(dir: &Path, key: &Digest) -> PathBuf {
 }
 
 pub fn read(dir: &Path, key: &Digest) -> Option<Submission> {
-    std::fs::read(record_path(dir, key)).ok().and_then(|b| serde_json::from_slice(&b).ok())
+    std::fs::read(record_path(dir, key))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
 }
 
 pub fn write(dir: &Path, key: &Digest, s: &Submission) -> std::io::Result<()> {

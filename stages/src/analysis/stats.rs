@@ -1,0 +1,416 @@
+//! `stats`: the statistical tests behind the paper's claims, as one tidy table.
+//!
+//! Paper: Online methods, "Statistical tests" ("a two-tailed Welch's t-test for all pairwise
+//! model comparisons") and Results (Fig. 3d,e: UDR against alignment). Exact semantics of the
+//! test: METHODS.md §7 ([`crate::analysis::welch`]).
+//!
+//! - Input `scores`: gathered per-model results of any analysis stage (`lasso-ve`, `alignment`,
+//!   `corr-ratio`, `decode`, …). For every metric in `metrics` (a comma-separated list of result
+//!   fields; default `alignment,ve_mean,avg_corr_ratio,unit_proportion,mean_cosine_distance`)
+//!   each result that has the field gives one value to its model class; null values are left
+//!   out. A result's class is the stage name of its node (`class_by = "stage"`: the part of the
+//!   node name before `[`, so one stage per model class), or the value of the sweep coordinate
+//!   named by `class_by`.
+//! - Welch's two-sided t-test between every pair of classes (in order of first appearance)
+//!   with at least 2 values each, for each metric.
+//! - With `udr` connected (gathered `udr` results): each UDR model (its latents' node
+//!   coordinates, from the result's `models`) is paired with the `scores` result whose node
+//!   coordinates contain all of the model's; Spearman's ρ of the UDR score (`udr_variant`)
+//!   against `udr_metric` (default `alignment`) over the pairs, with the two-sided p-value of
+//!   scipy's `spearmanr` (t = ρ√((n−2)/((1+ρ)(1−ρ))) on n − 2 df; at least 3 pairs).
+//!
+//! Output `result`: a table with one row per test: `test` ("welch" or "spearman"), `metric`,
+//! `class_a`, `class_b`, `n_a`, `n_b`, `mean_a`, `mean_b`, `statistic` (t or ρ), `df`, `p`
+//! (null where undefined). For a Spearman row, `class_a`/`class_b` are "udr"/the metric and the
+//! means are those of the paired values.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use flow_engine::artifact::InputArtifact;
+use flow_engine::{
+    Artifact, ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec,
+    RunContext, StageError, StageKind,
+};
+use serde_json::Value;
+
+use crate::analysis::welch::welch;
+use crate::matrix;
+use crate::numeric::moments::mean;
+use crate::numeric::spearman::spearman;
+use crate::numeric::student_t::two_sided_p;
+
+pub const DEFAULT_METRICS: &str =
+    "alignment,ve_mean,avg_corr_ratio,unit_proportion,mean_cosine_distance";
+
+/// One row of the output table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub test: String,
+    pub metric: String,
+    pub class_a: String,
+    pub class_b: String,
+    pub n_a: usize,
+    pub n_b: usize,
+    pub mean_a: f64,
+    pub mean_b: f64,
+    pub statistic: f64,
+    pub df: f64,
+    pub p: f64,
+}
+
+/// Spearman's ρ with scipy's two-sided p-value (t distribution on n − 2 df).
+pub fn spearman_test(x: &[f64], y: &[f64]) -> (f64, f64, f64) {
+    let n = x.len();
+    if n < 3 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let rho = spearman(x, y);
+    let df = (n - 2) as f64;
+    let t = rho * (df / ((rho + 1.0) * (1.0 - rho))).sqrt();
+    let p = if rho.is_nan() {
+        f64::NAN
+    } else if rho.abs() >= 1.0 {
+        0.0
+    } else {
+        two_sided_p(t, df)
+    };
+    (rho, df, p)
+}
+
+/// Welch rows for every pair of classes and metric. `values[metric][class]`.
+pub fn welch_rows(metrics: &[String], classes: &[String], values: &[Vec<Vec<f64>>]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for (m, metric) in metrics.iter().enumerate() {
+        for a in 0..classes.len() {
+            for b in a + 1..classes.len() {
+                let (xa, xb) = (&values[m][a], &values[m][b]);
+                if xa.len() < 2 || xb.len() < 2 {
+                    continue;
+                }
+                let w = welch(xa, xb);
+                rows.push(Row {
+                    test: "welch".into(),
+                    metric: metric.clone(),
+                    class_a: classes[a].clone(),
+                    class_b: classes[b].clone(),
+                    n_a: w.n_a,
+                    n_b: w.n_b,
+                    mean_a: w.mean_a,
+                    mean_b: w.mean_b,
+                    statistic: w.t,
+                    df: w.df,
+                    p: w.p,
+                });
+            }
+        }
+    }
+    rows
+}
+
+fn class_of(input: &InputArtifact, class_by: &str) -> Result<String, StageError> {
+    if class_by == "stage" {
+        return Ok(input
+            .node
+            .split('[')
+            .next()
+            .unwrap_or(&input.node)
+            .to_string());
+    }
+    input
+        .coords
+        .iter()
+        .find(|(k, _)| k == class_by)
+        .map(|(_, v)| v.to_string())
+        .ok_or_else(|| {
+            StageError::input(
+                "scores",
+                format!(
+                    "node `{}` has no sweep coordinate `{class_by}` (class_by)",
+                    input.node
+                ),
+            )
+        })
+}
+
+fn json_of<'a>(input: &'a InputArtifact, port: &str) -> Result<&'a Value, StageError> {
+    match &input.artifact {
+        Artifact::Json(v) => Ok(v),
+        other => Err(StageError::input(
+            port,
+            format!("`{}` is {}, not a JSON result", input.node, other.ty()),
+        )),
+    }
+}
+
+/// Whether every coordinate of `sub` (a JSON object) is in `coords` with the same value.
+fn coords_contain(coords: &[(String, ParamValue)], sub: &serde_json::Map<String, Value>) -> bool {
+    sub.iter()
+        .all(|(k, v)| coords.iter().any(|(ck, cv)| ck == k && &cv.to_json() == v))
+}
+
+fn to_table(rows: &[Row]) -> Result<RecordBatch, StageError> {
+    let s = |f: fn(&Row) -> &String| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+    };
+    let i = |f: fn(&Row) -> usize| -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(
+            rows.iter().map(|r| f(r) as i64),
+        ))
+    };
+    let x = |f: fn(&Row) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from(
+            rows.iter()
+                .map(|r| Some(f(r)).filter(|v| v.is_finite()))
+                .collect::<Vec<_>>(),
+        ))
+    };
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("test", s(|r| &r.test)),
+        ("metric", s(|r| &r.metric)),
+        ("class_a", s(|r| &r.class_a)),
+        ("class_b", s(|r| &r.class_b)),
+        ("n_a", i(|r| r.n_a)),
+        ("n_b", i(|r| r.n_b)),
+        ("mean_a", x(|r| r.mean_a)),
+        ("mean_b", x(|r| r.mean_b)),
+        ("statistic", x(|r| r.statistic)),
+        ("df", x(|r| r.df)),
+        ("p", x(|r| r.p)),
+    ];
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, a)| {
+            Field::new(
+                *n,
+                a.data_type().clone(),
+                *a.data_type() == DataType::Float64,
+            )
+        })
+        .collect();
+    RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .map_err(|e| StageError::failed(e.to_string()))
+}
+
+pub struct Stats;
+
+impl StageKind for Stats {
+    fn name(&self) -> &'static str {
+        "stats"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn summary(&self) -> &'static str {
+        "Welch t-tests between model classes on per-model scores, and Spearman of UDR vs alignment (one tidy table)"
+    }
+
+    fn params(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::with_default(
+                "metrics",
+                ParamType::Str,
+                ParamValue::Str(DEFAULT_METRICS.into()),
+                "comma-separated result fields compared between classes",
+            ),
+            ParamSpec::with_default(
+                "class_by",
+                ParamType::Str,
+                ParamValue::Str("stage".into()),
+                "a result's class: its node's stage name (\"stage\") or this sweep coordinate",
+            ),
+            ParamSpec::with_default(
+                "udr_variant",
+                ParamType::Choice(&["library", "paper_filtered", "paper_literal"]),
+                ParamValue::Str("library".into()),
+                "the UDR variant correlated with `udr_metric`",
+            ),
+            ParamSpec::with_default(
+                "udr_metric",
+                ParamType::Str,
+                ParamValue::Str("alignment".into()),
+                "the per-model score correlated with UDR",
+            ),
+        ]
+    }
+
+    fn inputs(&self) -> Vec<PortSpec> {
+        vec![
+            PortSpec::many(
+                "scores",
+                ArtifactType::Json,
+                "gathered per-model results (alignment, lasso-ve, corr-ratio, decode, …)",
+            ),
+            PortSpec::many(
+                "udr",
+                ArtifactType::Json,
+                "gathered `udr` results (for Spearman of UDR vs alignment)",
+            )
+            .optional(),
+        ]
+    }
+
+    fn outputs(&self) -> Vec<PortSpec> {
+        vec![PortSpec::one(
+            "result",
+            ArtifactType::Table,
+            "one row per test: test, metric, class_a, class_b, n_a, n_b, mean_a, mean_b, statistic, df, p",
+        )]
+    }
+
+    fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
+        let p = ctx.params();
+        let metrics: Vec<String> = p
+            .str("metrics")?
+            .split(',')
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect();
+        if metrics.is_empty() {
+            return Err(StageError::param("metrics", "names no field"));
+        }
+        let class_by = p.str("class_by")?;
+        let scores = inputs.all("scores");
+        if scores.is_empty() {
+            return Err(StageError::input("scores", "no results given"));
+        }
+        let mut classes: Vec<String> = Vec::new();
+        let mut values: Vec<Vec<Vec<f64>>> = vec![Vec::new(); metrics.len()];
+        for input in scores {
+            let v = json_of(input, "scores")?;
+            let class = class_of(input, class_by)?;
+            let c = match classes.iter().position(|x| x == &class) {
+                Some(c) => c,
+                None => {
+                    classes.push(class);
+                    values.iter_mut().for_each(|m| m.push(Vec::new()));
+                    classes.len() - 1
+                }
+            };
+            for (m, metric) in metrics.iter().enumerate() {
+                if let Some(x) = v.get(metric) {
+                    let x = matrix::json_f64(x, metric, "scores")?;
+                    if x.is_finite() {
+                        values[m][c].push(x);
+                    }
+                }
+            }
+        }
+        let mut rows = welch_rows(&metrics, &classes, &values);
+
+        if inputs.is_connected("udr") {
+            let variant = p.str("udr_variant")?;
+            let metric = p.str("udr_metric")?;
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
+            for u in inputs.all("udr") {
+                let v = json_of(u, "udr")?;
+                let ms = matrix::json_vec(
+                    matrix::field(matrix::field(v, variant, "udr")?, "model_scores", "udr")?,
+                    "model_scores",
+                    "udr",
+                )?;
+                let models = v.get("models").and_then(Value::as_array).ok_or_else(|| {
+                    StageError::input(
+                        "udr",
+                        format!("`{}` has no `models` (which model is which)", u.node),
+                    )
+                })?;
+                for (i, &score) in ms.iter().enumerate() {
+                    let Some(coords) = models
+                        .get(i)
+                        .and_then(|m| m.get("coords"))
+                        .and_then(Value::as_object)
+                    else {
+                        continue;
+                    };
+                    if coords.is_empty() {
+                        continue;
+                    }
+                    let matches: Vec<&InputArtifact> = scores
+                        .iter()
+                        .filter(|s| coords_contain(&s.coords, coords))
+                        .collect();
+                    let found = match matches.as_slice() {
+                        [one] => json_of(one, "scores")?
+                            .get(metric)
+                            .map(|x| matrix::json_f64(x, metric, "scores"))
+                            .transpose()?,
+                        [] => None,
+                        _ => {
+                            return Err(StageError::input(
+                                "scores",
+                                format!(
+                                    "{} results match UDR model {} ({}); pair them one to one",
+                                    matches.len(),
+                                    i,
+                                    Value::Object(coords.clone())
+                                ),
+                            ));
+                        }
+                    };
+                    if let Some(y) = found
+                        && score.is_finite()
+                        && y.is_finite()
+                    {
+                        xs.push(score);
+                        ys.push(y);
+                    }
+                }
+            }
+            let (rho, df, pval) = spearman_test(&xs, &ys);
+            rows.push(Row {
+                test: "spearman".into(),
+                metric: format!("udr_{variant}~{metric}"),
+                class_a: "udr".into(),
+                class_b: metric.to_string(),
+                n_a: xs.len(),
+                n_b: ys.len(),
+                mean_a: mean(&xs),
+                mean_b: mean(&ys),
+                statistic: rho,
+                df,
+                p: pval,
+            });
+        }
+        Ok(Outputs::new().table("result", to_table(&rows)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spearman_p_matches_scipy() {
+        // scipy.stats.spearmanr([1..10], [2,1,4,3,6,5,8,7,10,9]) = (0.9393939393939394, 5.484052998513666e-05)
+        let x: Vec<f64> = (1..=10).map(f64::from).collect();
+        let y = [2.0, 1.0, 4.0, 3.0, 6.0, 5.0, 8.0, 7.0, 10.0, 9.0];
+        let (rho, df, p) = spearman_test(&x, &y);
+        assert!((rho - 0.9393939393939394).abs() < 1e-15);
+        assert_eq!(df, 8.0);
+        assert!(
+            ((p - 5.484052998513666e-05) / 5.484052998513666e-05).abs() < 1e-9,
+            "{p}"
+        );
+        assert_eq!(spearman_test(&x, &x).2, 0.0);
+    }
+
+    #[test]
+    fn every_pair_of_classes() {
+        let metrics = vec!["alignment".to_string()];
+        let classes = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let values = vec![vec![vec![1.0, 2.0, 3.0], vec![2.0, 4.0, 5.0], vec![7.0]]];
+        let rows = welch_rows(&metrics, &classes, &values);
+        assert_eq!(rows.len(), 1, "class c has one value: no test");
+        assert_eq!(
+            (rows[0].class_a.as_str(), rows[0].class_b.as_str()),
+            ("a", "b")
+        );
+    }
+}
