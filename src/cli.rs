@@ -197,10 +197,13 @@ pub struct StageArgs {
     /// The node seed
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Where to write the result: a file for a one-output stage (format by extension), a
-    /// directory (one file per port) otherwise
+    /// Where to write the result: a file for a one-output stage or with `--port` (format by
+    /// extension), a directory (one file per port) otherwise
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+    /// Write only this output port to `--out` (for kinds with several outputs)
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<String>,
     /// How progress is shown
     #[arg(long, value_enum, default_value_t = ProgressChoice::Auto)]
     pub progress: ProgressChoice,

@@ -355,6 +355,23 @@ fn mixture_writes_its_result_and_table() {
     close(&got["A_normalised"], &want["A_normalised"], "A_normalised");
     close(&got["mixed"], &want["Y_mixed"], "mixed");
     assert!(p.path("mix/mixed.arrow").exists());
+    // --port picks one output and writes it as a file.
+    stage_ok(
+        &p,
+        &[
+            "mixture",
+            "--in",
+            &format!("responses={y}"),
+            "--in",
+            &format!("mixing={a}"),
+            "--port",
+            "result",
+            "--out",
+            "result-only.json",
+        ],
+    );
+    let only = read_json(&p, "result-only.json");
+    close(&only["mixed"], &want["Y_mixed"], "mixed via --port");
     // Without `mixing`, the draws come from the seed: deterministic, columns summing to 1.
     stage_ok(
         &p,

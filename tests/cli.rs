@@ -278,3 +278,26 @@ fn explain_names_the_input_whose_content_changed() {
         pending.stdout
     );
 }
+
+#[test]
+fn stage_port_must_name_an_output() {
+    let p = Project::new();
+    p.write("a.csv", "value\n1\n");
+    let ran = p.flow(&[
+        "stage",
+        "sum",
+        "--in",
+        "parts=a.csv",
+        "--port",
+        "nope",
+        "--out",
+        "o.json",
+    ]);
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr
+            .contains("--port nope: `sum` has no output `nope` (outputs: table)"),
+        "{}",
+        ran.stderr
+    );
+}

@@ -161,7 +161,17 @@ pub fn stage(global: &Global, args: &StageArgs) -> Result<i32, CliError> {
     let Lookup::Present(object) = ws.store.get(&digest)? else {
         return Err(CliError::failed("the stage's result is not in the cache"));
     };
-    let outputs = kind.outputs();
+    let mut outputs = kind.outputs();
+    if let Some(port) = &args.port {
+        let names: Vec<&str> = outputs.iter().map(|o| o.name).collect();
+        if !names.contains(&port.as_str()) {
+            return Err(CliError::usage(format!(
+                "--port {port}: `{main}` has no output `{port}` (outputs: {})",
+                names.join(", ")
+            )));
+        }
+        outputs.retain(|o| o.name == port);
+    }
     if outputs.len() == 1 {
         let artifact = Artifact::load(&object.port_dir(outputs[0].name), outputs[0].ty)
             .map_err(CliError::failed)?;
