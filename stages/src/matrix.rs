@@ -161,7 +161,7 @@ fn integer_values(col: &ArrayRef) -> Option<Vec<Option<i64>>> {
 
 /// A numeric (or boolean) column as f64 values; `None` entries are nulls. `Err(())` if the
 /// column's type is not numeric.
-fn f64_values(col: &ArrayRef) -> Result<Vec<Option<f64>>, ()> {
+pub(crate) fn f64_values(col: &ArrayRef) -> Result<Vec<Option<f64>>, ()> {
     if let Some(ints) = integer_values(col) {
         return Ok(ints.into_iter().map(|v| v.map(|v| v as f64)).collect());
     }
