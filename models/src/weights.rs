@@ -3,6 +3,7 @@
 //! Tensor names are the network's module paths (`encoder.convs.0.weight`, …); the layouts are
 //! burn's: convolution weights `[out, in, 4, 4]`, transposed convolutions `[in, out, 4, 4]` (both
 //! as in PyTorch), linear weights `[in, out]` (transposed relative to PyTorch's `[out, in]`).
+//! The file's bytes depend only on the weights (equal weights, equal files).
 
 use std::path::Path;
 
@@ -14,7 +15,12 @@ use crate::error::ModelError;
 
 /// Writes `network`'s parameters to `path`.
 pub fn save(network: &Network, path: &Path) -> Result<(), ModelError> {
-    let mut store = SafetensorsStore::from_file(path).overwrite(true);
+    // One metadata entry only: burn's default metadata is a HashMap, whose order (and so the
+    // file's bytes) changes from run to run; the cache needs equal bytes for equal weights.
+    let mut store = SafetensorsStore::from_file(path)
+        .overwrite(true)
+        .clear_metadata()
+        .metadata("producer", "flow (burn)");
     network
         .save_into(&mut store)
         .map_err(|e| ModelError::io(path, format!("{e:?}")))

@@ -11,6 +11,7 @@ pub mod images;
 pub mod matrix;
 pub mod numeric;
 pub mod table;
+pub mod training;
 pub mod world;
 
 use flow_engine::Catalog;
@@ -41,5 +42,7 @@ pub fn catalog() -> Catalog {
     c.register(analysis::decode::Decode);
     c.register(analysis::welch::WelchTest);
     c.register(analysis::stats::Stats);
+    c.register(training::train::Train);
+    c.register(training::traversals::Traversals);
     c
 }

@@ -8,6 +8,8 @@ use std::process::{Command, Output, Stdio};
 
 pub struct Project {
     pub dir: tempfile::TempDir,
+    /// Environment variables set for every `flow` this project runs.
+    pub env: Vec<(String, String)>,
 }
 
 /// What one `flow` invocation did.
@@ -35,6 +37,7 @@ impl Project {
     pub fn new() -> Project {
         Project {
             dir: tempfile::tempdir().expect("temp dir"),
+            env: Vec::new(),
         }
     }
 
@@ -54,6 +57,9 @@ impl Project {
             .current_dir(self.dir.path())
             .env_remove("FLOW_CACHE")
             .env("NO_COLOR", "1");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
         c.stdin(Stdio::null());
         c
     }

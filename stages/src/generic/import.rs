@@ -4,6 +4,10 @@
 //! cache, so unchanged large files are not re-hashed): moving the file changes nothing, editing
 //! it re-runs the node and, if the table changed, everything downstream. NaN and infinite values
 //! are rejected (naming the column and row) unless `allow_nonfinite = true`.
+//!
+//! A three-dimensional NPY array (`N × H × W`, values in [0, 1]) is read as images: the result
+//! is an image table (`crate::images`) with ids `0000…`, so `flow stage train --in
+//! images=faces.npy` works on a plain array.
 
 use flow_engine::{
     ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, PortSpec, RunContext,
@@ -55,6 +59,14 @@ impl StageKind for Import {
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let path = std::path::Path::new(ctx.params().str("path")?);
+        let is_npy = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+        if is_npy && flow_tableio::read_npy_array(path).is_ok_and(|a| a.ndim() == 3) {
+            let images = crate::images::ImageSet::from_npy(path, None)
+                .map_err(|e| StageError::param("path", e))?;
+            return Ok(Outputs::new().table("table", images.to_table()?));
+        }
         let batch =
             flow_tableio::read_table(path).map_err(|e| StageError::param("path", e.to_string()))?;
         if !ctx.params().bool("allow_nonfinite")? {

@@ -1,0 +1,595 @@
+//! `train`: one model of the paper — β-VAE, VAE, AE or identity classifier — trained with burn.
+//!
+//! Paper: Higgins et al. 2021, Online methods, "Model details" (architecture, Bernoulli
+//! decoder, Adam 1e-4, batch 16, 1 M steps, eq. 1), "Baseline models" (AE eq. 2, VAE eq. 3, the
+//! classifier "trained to differentiate between the 2,100 faces" with early stopping),
+//! "Hyperparameter sweep" (β and seeds are swept by the pipeline). DESIGN.md §3 "train". The
+//! architecture and objectives are documented in flow-models (`architecture.rs`,
+//! `objective.rs`); this file is the stage: ports, params, data and outputs.
+//!
+//! Inputs:
+//! - `images`: the training images (an image table; `split.train_images`, the mirror-flipped
+//!   model-training set, in the paper's pipeline; `flow stage train --in images=X.npy` reads an
+//!   N × H × W array through `import`). Sides must be divisible by 16; pixels in [0, 1].
+//! - `encode` (optional): the images whose latent means are reported (all 2,162 faces in the
+//!   paper: the monkeys' images included); default: the training images.
+//! - `classifier` (classifier only): `split.classifier`, one row per translated instance
+//!   (`image_id`, `label`, `dx`, `dy`, `role` = train / validation / test); `image_id`s are
+//!   looked up in `images`.
+//!
+//! Outputs:
+//! - `weights` (files): `model.safetensors` and `model.json` (the full training spec);
+//! - `latents`: `image_id` + `z00 … z{N−1}`, the latent means (VAEs), codes (AE) or N-unit
+//!   representation (classifier) of every image of `encode`;
+//! - `kl`: one row per latent: `kl`, its mean KL(q(z|x) ‖ p(z)) over the `encode` images (VAEs;
+//!   null otherwise), and `variance`, the variance (ddof 0) of its means over them — the two
+//!   "informative" rules of METHODS.md (udr reads `kl`, lasso-ve the variance of `latents`);
+//! - `curve`: `step`, `loss`, `reconstruction`, `kl`, `validation_accuracy`, means over windows
+//!   of max(1, steps / 1000) steps;
+//! - `result` (JSON): the model and its settings, steps trained, and on the training images the
+//!   reconstruction error (Σ_pixels squared error of the posterior-mean reconstruction, mean over
+//!   images), for VAEs the ELBO (one posterior sample per image, β = 1) and its negative
+//!   log-likelihood, per-latent KL and the number of latents with KL > 0.01; for the classifier
+//!   the test accuracy (best validation weights), the best validation accuracy and its step.
+//!
+//! Choices the paper leaves open (params with defaults): `beta` = 4 (swept in the paper);
+//! `latents` = 50; `steps` = 1,000,000; the classifier evaluates validation accuracy every
+//! `eval_every` = 1,000 steps and stops after `patience` = 10 evaluations without improvement,
+//! keeping the best weights; batches are drawn without replacement, a fresh permutation each
+//! epoch. Outputs carry no timings, so equal inputs give byte-identical outputs.
+//!
+//! Seeds and determinism: initialisation, batch order and noise come from the node's seed through
+//! ChaCha streams (never burn's global generator). On the `flex` CPU backend, the same seed and
+//! thread count give bit-identical weights (tests/training.rs pins it); on CUDA, burn does not
+//! promise deterministic reductions, so results agree only to floating-point tolerance.
+//!
+//! Resumption: a checkpoint is written into the node's scratch space every
+//! `FLOW_CHECKPOINT_SECONDS` seconds of wall time (default 300; an environment setting, not a
+//! param, because how often a run saves does not change what it computes and so must not enter
+//! the cache key). A killed, cancelled or preempted run of the same node resumes from its last
+//! checkpoint and produces exactly the outputs of an uninterrupted run.
+//!
+//! Failure: a NaN or infinite loss fails the node with "diverged at step k" (its dependents are
+//! skipped; the rest of the sweep goes on).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use burn::tensor::Device;
+use flow_engine::{
+    ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
+    StageError, StageKind,
+};
+use flow_models::checkpoint::Checkpointing;
+use flow_models::{Backend, ModelError, ModelKind, Monitor, TrainSpec, TrainingData};
+use serde_json::json;
+
+use crate::images::ImageSet;
+use crate::training::model_files::{self, Plain, Translated};
+
+pub struct Train;
+
+const MODELS: &[&str] = &["beta-vae", "vae", "ae", "classifier"];
+const DEVICES: &[&str] = &["auto", "cpu", "cuda"];
+
+/// Mean KL above which a latent counts as informative (METHODS.md; udr's default).
+const KL_INFORMATIVE: f64 = 0.01;
+
+/// The wall time between checkpoints: `FLOW_CHECKPOINT_SECONDS`, default 300.
+pub fn checkpoint_interval() -> Duration {
+    std::env::var("FLOW_CHECKPOINT_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs(300))
+}
+
+fn spec_from(
+    p: &Params,
+    seed: u64,
+    height: usize,
+    width: usize,
+    classes: usize,
+) -> Result<TrainSpec, StageError> {
+    let kind = ModelKind::from_name(p.str("model")?, p.f64("beta")?)
+        .map_err(|e| StageError::param("model", e))?;
+    Ok(TrainSpec {
+        kind,
+        latents: p.usize("latents")?,
+        height,
+        width,
+        classes,
+        steps: p.usize("steps")? as u64,
+        batch: p.usize("batch")?,
+        lr: p.f64("lr")?,
+        seed,
+        eval_every: p.usize("eval_every")? as u64,
+        patience: p.usize("patience")? as u64,
+    })
+}
+
+/// Reports steps to the node's progress bar, at most every 100 ms.
+struct Progress<'a> {
+    ctx: &'a RunContext,
+    last: Option<Instant>,
+}
+
+impl Monitor for Progress<'_> {
+    fn step(&mut self, step: u64, steps: u64, loss: f64, images_per_s: f64) {
+        if step == steps
+            || self
+                .last
+                .is_none_or(|t| t.elapsed() >= Duration::from_millis(100))
+        {
+            self.ctx.progress(
+                step,
+                steps,
+                &format!("loss {loss:.2} · {images_per_s:.0} img/s"),
+            );
+            self.last = Some(Instant::now());
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.ctx.is_cancelled()
+    }
+}
+
+/// The classifier's instances by role, from the `classifier` table.
+fn classifier_sets<'a>(
+    table: &RecordBatch,
+    images: &'a ImageSet,
+) -> Result<(Translated<'a>, Translated<'a>, Translated<'a>, usize), StageError> {
+    let port = "classifier";
+    // One row per translated instance: ids repeat, so no uniqueness check here.
+    let ids = table
+        .column_by_name("image_id")
+        .and_then(|c| c.as_string_opt::<i32>())
+        .ok_or_else(|| StageError::input(port, "needs a text column `image_id`"))?;
+    let int = |name: &str| -> Result<Vec<i32>, StageError> {
+        let col = table
+            .column_by_name(name)
+            .ok_or_else(|| StageError::input(port, format!("has no column `{name}`")))?;
+        let a = col.as_primitive_opt::<Int32Type>().ok_or_else(|| {
+            StageError::input(
+                port,
+                format!("column `{name}` must be Int32, found {}", col.data_type()),
+            )
+        })?;
+        Ok(a.values().to_vec())
+    };
+    let (label, dx, dy) = (int("label")?, int("dx")?, int("dy")?);
+    let role_col = table
+        .column_by_name("role")
+        .ok_or_else(|| StageError::input(port, "has no column `role`"))?;
+    let role = role_col
+        .as_string_opt::<i32>()
+        .ok_or_else(|| StageError::input(port, "column `role` must be text"))?;
+    let index: std::collections::HashMap<&str, usize> = images
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut sets = [Vec::new(), Vec::new(), Vec::new()];
+    let mut classes = 0usize;
+    for row in 0..table.num_rows() {
+        let id = ids.value(row);
+        let k = *index.get(id).ok_or_else(|| {
+            StageError::input(
+                port,
+                format!("row {row}: image `{id}` is not among the `images`"),
+            )
+        })?;
+        if label[row] < 0 {
+            return Err(StageError::input(
+                port,
+                format!("row {row}: negative label {}", label[row]),
+            ));
+        }
+        let slot = match role.value(row) {
+            "train" => 0,
+            "validation" => 1,
+            "test" => 2,
+            other => {
+                return Err(StageError::input(
+                    port,
+                    format!("row {row}: role `{other}` (expected train, validation or test)"),
+                ));
+            }
+        };
+        classes = classes.max(label[row] as usize + 1);
+        sets[slot].push((k, dx[row], dy[row], label[row] as usize));
+    }
+    for (slot, name) in [(0, "train"), (1, "validation")] {
+        if sets[slot].is_empty() {
+            return Err(StageError::input(port, format!("has no `{name}` rows")));
+        }
+    }
+    let [train, validation, test] = sets;
+    Ok((
+        Translated {
+            set: images,
+            rows: train,
+        },
+        Translated {
+            set: images,
+            rows: validation,
+        },
+        Translated {
+            set: images,
+            rows: test,
+        },
+        classes,
+    ))
+}
+
+/// A Float64 column that may hold nulls.
+fn nullable(values: Vec<Option<f64>>) -> ArrayRef {
+    Arc::new(Float64Array::from(values))
+}
+
+fn latents_table(ids: &[String], z: &[f32], n: usize) -> Result<RecordBatch, StageError> {
+    let mut fields = vec![Field::new("image_id", DataType::Utf8, false)];
+    let mut columns: Vec<ArrayRef> = vec![Arc::new(StringArray::from(ids.to_vec()))];
+    for j in 0..n {
+        fields.push(Field::new(format!("z{j:02}"), DataType::Float64, false));
+        let col: Vec<f64> = (0..ids.len()).map(|i| z[i * n + j] as f64).collect();
+        columns.push(Arc::new(Float64Array::from(col)));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map_err(|e| StageError::failed(format!("latents table: {e}")))
+}
+
+impl StageKind for Train {
+    fn name(&self) -> &'static str {
+        "train"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn summary(&self) -> &'static str {
+        "Train a beta-VAE, VAE, AE or identity classifier on the paper's architecture (burn; resumable)"
+    }
+
+    fn params(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::with_default(
+                "model",
+                ParamType::Choice(MODELS),
+                ParamValue::Str("beta-vae".into()),
+                "the model class (vae = beta-vae with beta 1)",
+            ),
+            ParamSpec::with_default(
+                "beta",
+                ParamType::Float,
+                ParamValue::Float(4.0),
+                "the KL weight of beta-vae (the paper sweeps 40 values in [0.5, 20])",
+            ),
+            ParamSpec::with_default(
+                "latents",
+                ParamType::Int,
+                ParamValue::Int(50),
+                "N, latent units (the classifier's representation size)",
+            ),
+            ParamSpec::with_default(
+                "steps",
+                ParamType::Int,
+                ParamValue::Int(1_000_000),
+                "optimiser steps (the classifier's maximum)",
+            ),
+            ParamSpec::with_default(
+                "batch",
+                ParamType::Int,
+                ParamValue::Int(16),
+                "images per step",
+            ),
+            ParamSpec::with_default(
+                "lr",
+                ParamType::Float,
+                ParamValue::Float(1e-4),
+                "Adam's learning rate",
+            ),
+            ParamSpec::with_default(
+                "eval_every",
+                ParamType::Int,
+                ParamValue::Int(1000),
+                "classifier: steps between validation-accuracy evaluations",
+            ),
+            ParamSpec::with_default(
+                "patience",
+                ParamType::Int,
+                ParamValue::Int(10),
+                "classifier: evaluations without improvement before early stopping",
+            ),
+            ParamSpec::with_default(
+                "device",
+                ParamType::Choice(DEVICES),
+                ParamValue::Str("auto".into()),
+                "cpu (burn flex), cuda (needs a build with --features cuda), or auto (cuda when built with it)",
+            ),
+        ]
+    }
+
+    fn inputs(&self) -> Vec<PortSpec> {
+        vec![
+            PortSpec::one(
+                "images",
+                ArtifactType::Table,
+                "the training images (image table)",
+            ),
+            PortSpec::one(
+                "encode",
+                ArtifactType::Table,
+                "images whose latent means are reported (default: the training images)",
+            )
+            .optional(),
+            PortSpec::one(
+                "classifier",
+                ArtifactType::Table,
+                "classifier only: image_id, label, dx, dy, role per translated instance",
+            )
+            .optional(),
+        ]
+    }
+
+    fn outputs(&self) -> Vec<PortSpec> {
+        vec![
+            PortSpec::one(
+                "weights",
+                ArtifactType::Files,
+                "model.safetensors + model.json",
+            ),
+            PortSpec::one(
+                "latents",
+                ArtifactType::Table,
+                "image_id + z00… latent means of the `encode` images",
+            ),
+            PortSpec::one(
+                "kl",
+                ArtifactType::Table,
+                "per latent: mean kl (VAEs) and variance of the means",
+            ),
+            PortSpec::one("curve", ArtifactType::Table, "the loss curve"),
+            PortSpec::one(
+                "result",
+                ArtifactType::Json,
+                "final reconstruction error, ELBO or accuracy, settings",
+            ),
+        ]
+    }
+
+    fn threads(&self, _params: &Params) -> usize {
+        2
+    }
+
+    fn gpus(&self, params: &Params) -> u32 {
+        match params
+            .str("device")
+            .ok()
+            .and_then(|d| Backend::from_name(d).ok())
+        {
+            Some(b) if b.resolve() == Backend::Cuda => 1,
+            _ => 0,
+        }
+    }
+
+    fn check(&self, p: &Params) -> Result<(), StageError> {
+        for name in ["latents", "steps", "batch", "eval_every", "patience"] {
+            if p.i64(name)? < 1 {
+                return Err(StageError::param(name, "must be at least 1"));
+            }
+        }
+        let lr = p.f64("lr")?;
+        if !(lr > 0.0 && lr.is_finite()) {
+            return Err(StageError::param(
+                "lr",
+                format!("must be positive, got {lr}"),
+            ));
+        }
+        let beta = p.f64("beta")?;
+        if !(beta >= 0.0 && beta.is_finite()) {
+            return Err(StageError::param(
+                "beta",
+                format!("must be ≥ 0, got {beta}"),
+            ));
+        }
+        if p.str("device")? == "cuda" && !Backend::cuda_built() {
+            return Err(StageError::param(
+                "device",
+                "\"cuda\" needs flow built with `--features cuda` (README: Training on a GPU)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
+        let p = ctx.params();
+        let images = ImageSet::from_table(inputs.table("images")?, "images")?;
+        if images.is_empty() {
+            return Err(StageError::input("images", "has no images"));
+        }
+        model_files::check_pixels(&images, "images")?;
+        let encode_set = if inputs.is_connected("encode") {
+            let e = ImageSet::from_table(inputs.table("encode")?, "encode")?;
+            if (e.height, e.width) != (images.height, images.width) {
+                return Err(StageError::input(
+                    "encode",
+                    format!(
+                        "images are {} × {}, the training images {} × {}",
+                        e.height, e.width, images.height, images.width
+                    ),
+                ));
+            }
+            model_files::check_pixels(&e, "encode")?;
+            Some(e)
+        } else {
+            None
+        };
+        let encode_set = encode_set.as_ref().unwrap_or(&images);
+
+        let is_classifier = p.str("model")? == "classifier";
+        if is_classifier != inputs.is_connected("classifier") {
+            return Err(StageError::input(
+                "classifier",
+                if is_classifier {
+                    "model = \"classifier\" needs the `classifier` input (split.classifier)"
+                } else {
+                    "is only used by model = \"classifier\""
+                },
+            ));
+        }
+        let plain = Plain(&images);
+        let sets = if is_classifier {
+            Some(classifier_sets(inputs.table("classifier")?, &images)?)
+        } else {
+            None
+        };
+        let classes = sets.as_ref().map_or(0, |s| s.3);
+        let spec = spec_from(p, ctx.seed(), images.height, images.width, classes)?;
+        spec.check().map_err(|e| StageError::input("images", e))?;
+
+        let backend =
+            Backend::from_name(p.str("device")?).map_err(|e| StageError::param("device", e))?;
+        let device: Device = backend
+            .device()
+            .map_err(|e| StageError::param("device", e.to_string()))?;
+        let data = match &sets {
+            Some((train, validation, _, _)) => TrainingData {
+                train,
+                validation: Some(validation),
+            },
+            None => TrainingData {
+                train: &plain,
+                validation: None,
+            },
+        };
+        let checkpoints = Checkpointing {
+            dir: ctx.scratch_dir()?.to_path_buf(),
+            every: checkpoint_interval(),
+        };
+        let mut monitor = Progress { ctx, last: None };
+        let trained = flow_models::train(&spec, &data, &device, &mut monitor, Some(&checkpoints))
+            .map_err(|e| match e {
+            ModelError::Diverged { step, loss } => StageError::Diverged {
+                step,
+                message: format!("the loss is {loss}"),
+            },
+            ModelError::Cancelled { .. } => StageError::Cancelled,
+            other => StageError::failed(other.to_string()),
+        })?;
+
+        // Outputs.
+        let weights_dir = ctx.output_dir("weights")?;
+        model_files::save(&weights_dir, &trained.network, &spec)?;
+        let n = spec.latents;
+        let z = flow_models::encode(&trained.network, &spec, &Plain(encode_set), &device);
+        let latents = latents_table(&encode_set.ids, &z, n)?;
+
+        let train_eval = flow_models::evaluate(&trained.network, &spec, &plain, &device);
+        let encode_eval = if spec.kind.is_vae() {
+            flow_models::evaluate(&trained.network, &spec, &Plain(encode_set), &device)
+                .kl_per_latent
+        } else {
+            None
+        };
+        let m = encode_set.len() as f64;
+        let variance: Vec<Option<f64>> = (0..n)
+            .map(|j| {
+                let mean = (0..encode_set.len())
+                    .map(|i| z[i * n + j] as f64)
+                    .sum::<f64>()
+                    / m;
+                let var = (0..encode_set.len())
+                    .map(|i| (z[i * n + j] as f64 - mean).powi(2))
+                    .sum::<f64>()
+                    / m;
+                Some(var)
+            })
+            .collect();
+        let kl_col: Vec<Option<f64>> = match &encode_eval {
+            Some(k) => k.iter().map(|&v| Some(v)).collect(),
+            None => vec![None; n],
+        };
+        let kl_table = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("kl", DataType::Float64, true),
+                Field::new("variance", DataType::Float64, false),
+            ])),
+            vec![nullable(kl_col), nullable(variance)],
+        )
+        .map_err(|e| StageError::failed(format!("kl table: {e}")))?;
+
+        let c = &trained.curve;
+        let curve = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("step", DataType::UInt64, false),
+                Field::new("loss", DataType::Float64, false),
+                Field::new("reconstruction", DataType::Float64, false),
+                Field::new("kl", DataType::Float64, true),
+                Field::new("validation_accuracy", DataType::Float64, true),
+            ])),
+            vec![
+                Arc::new(UInt64Array::from(
+                    c.iter().map(|p| p.step).collect::<Vec<_>>(),
+                )),
+                nullable(c.iter().map(|p| Some(p.loss)).collect()),
+                nullable(c.iter().map(|p| Some(p.reconstruction)).collect()),
+                nullable(c.iter().map(|p| p.kl).collect()),
+                nullable(c.iter().map(|p| p.validation_accuracy).collect()),
+            ],
+        )
+        .map_err(|e| StageError::failed(format!("curve table: {e}")))?;
+
+        let test_accuracy = match &sets {
+            Some((_, _, test, _)) if !test.rows.is_empty() => Some(
+                flow_models::evaluate::accuracy(&trained.network, &spec, test, &device),
+            ),
+            _ => None,
+        };
+        let informative = train_eval
+            .kl_per_latent
+            .as_ref()
+            .map(|k| k.iter().filter(|&&v| v > KL_INFORMATIVE).count());
+        let beta = match spec.kind {
+            ModelKind::BetaVae { beta } => Some(beta),
+            _ => None,
+        };
+        let result = json!({
+            "model": p.str("model")?,
+            "beta": beta,
+            "latents": n,
+            "steps": spec.steps,
+            "steps_trained": trained.steps,
+            "batch": spec.batch,
+            "lr": spec.lr,
+            "seed": spec.seed,
+            "backend": backend.name(),
+            "training_images": images.len(),
+            "encoded_images": encode_set.len(),
+            "final_loss": c.last().map(|p| p.loss),
+            "reconstruction_error": train_eval.reconstruction_error,
+            "reconstruction_nll": train_eval.reconstruction_nll,
+            "elbo": train_eval.elbo,
+            "kl_per_latent": train_eval.kl_per_latent,
+            "informative_latents": informative,
+            "accuracy": test_accuracy,
+            "validation_accuracy": trained.best_accuracy,
+            "best_step": trained.best_step,
+            "stopped_early": trained.stopped_early,
+            "classes": (classes > 0).then_some(classes),
+        });
+        Ok(Outputs::new()
+            .table("latents", latents)
+            .table("kl", kl_table)
+            .table("curve", curve)
+            .json("result", result))
+    }
+}
