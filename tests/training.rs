@@ -331,3 +331,51 @@ fn images_whose_sides_are_not_multiples_of_16_are_refused_with_the_reason() {
     assert_ne!(ran.code, 0);
     assert!(ran.stderr.contains("divisible by 16"), "{}", ran.stderr);
 }
+
+#[test]
+fn decode_reconstructs_the_held_out_faces_through_the_trained_decoder() {
+    let p = Project::new();
+    let text = pipeline("beta-vae", "").replace("heldout = 2", "heldout = 4")
+        + r#"
+[stages.neurons]
+kind = "synthetic-neurons"
+factors = "faces.factors"
+split = "split.split"
+neurons = 12
+
+[stages.decode]
+kind = "decode"
+units = "model.latents"
+responses = "neurons.responses"
+split = "split.split"
+weights = "model.weights"
+images = "faces.images"
+var_threshold = 0.0
+"#;
+    p.write("t.toml", &text);
+    p.run_ok("t.toml", &[]);
+    let r = result(&p, "t.toml", "decode");
+    let held = r["heldout_images"].as_array().unwrap();
+    assert_eq!(held.len(), 4);
+    let decoded = r["decoded_units"].as_array().unwrap();
+    assert_eq!(decoded.len(), 4);
+    assert_eq!(
+        decoded[0].as_array().unwrap().len(),
+        4,
+        "one value per latent"
+    );
+    let dir = common::object_dir(&p, "t.toml", "decode").join("ports/reconstructions");
+    assert!(dir.join("reconstructions.png").is_file());
+    // The reconstructions are an image table of the held-out faces.
+    let ran = p.flow(&[
+        "stage",
+        "describe",
+        "--in",
+        &format!("table={}", dir.join("reconstructions.arrow").display()),
+        "--out",
+        "d.json",
+    ]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let d = std::fs::read_to_string(p.path("d.json")).unwrap();
+    assert!(d.contains("\"rows\": 4") || d.contains("\"rows\":4"), "{d}");
+}

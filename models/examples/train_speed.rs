@@ -9,6 +9,10 @@
 
 use std::time::Instant;
 
+// The allocator the `flow` binary uses (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use burn::tensor::Device;
 use flow_models::trainer::Silent;
 use flow_models::{ImageArray, ModelKind, Monitor, TrainSpec, TrainingData, encode, train};

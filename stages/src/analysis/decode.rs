@@ -20,12 +20,22 @@
 //! held out) selects the images; a split without `shared` may give it as `train`. Rows are
 //! matched to the responses' images. Errors: no held-out or fewer than 2 shared images, a
 //! neuron or informative unit constant over the shared images, no informative unit.
-//! Reconstructing the held-out faces through a trained model's decoder (Fig. 6c) needs a
-//! decoder from the training stage and is not part of this stage yet.
+//!
+//! Reconstructions (Fig. 6c): with a trained model on the optional `weights` input (a `train`
+//! node's weights, whose latent means are the `units`), the predicted units of each held-out
+//! image are mapped back to the model's scale (× the shared std, + the shared mean), every
+//! latent that was not predicted (uninformative, or unmatched) is set to its mean over the shared
+//! images, and the decoder draws the face: the `reconstructions` files hold
+//! `reconstructions.arrow` (an image table, one row per held-out image) and
+//! `reconstructions.png` (with the optional `images` input: each held-out face beside its
+//! reconstruction, up to 32 pairs; without it, the reconstructions alone). Without `weights`,
+//! `reconstructions` is empty.
 //!
 //! Output `result` (JSON): `corr` (informative units × neurons), `match_unit` (column indices
 //! of `units`), `match_neuron`, `match_cost`, `slope`, `intercept` (per pair), `cosine_distance`
-//! (per held-out image), `mean_cosine_distance`.
+//! (per held-out image), `mean_cosine_distance`, `heldout_images` (their ids, when the
+//! responses have ids) and `decoded_units` (held-out images × all units, on the units' own scale,
+//! as described above: what the decoder is given).
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
@@ -36,9 +46,11 @@ use flow_engine::{
 use serde_json::json;
 
 use crate::analysis::lasso_ve::informative_units;
+use crate::images::{ImageSet, grid, write_png};
 use crate::matrix::{self, Labeled};
 use crate::numeric::lsap::linear_sum_assignment;
 use crate::numeric::moments::mean;
+use crate::training::model_files;
 
 /// Decoding on matched inputs: `shared[i]` marks the images used for matching and regression.
 /// Runs the AVX2 build of the same code where the CPU has it (bit-identical: nothing is fused).
@@ -166,6 +178,25 @@ fn compute_impl(
             pred[(r, i)] = a + b * yh[(r, j)];
         }
     }
+    // The decoded units on the units' own scale: predicted (z) × shared std + shared mean; every
+    // unit without a prediction (uninformative, or informative but unmatched) at its shared mean.
+    let matched: std::collections::HashSet<usize> = pairs.iter().map(|&(i, _)| i).collect();
+    let (all_mean, _) = matrix::column_stats(&units.data, Some(&sh));
+    let mut decoded = Mat::<f64>::zeros(held.len(), units.ncols());
+    for r in 0..held.len() {
+        for (u, &m) in all_mean.iter().enumerate() {
+            decoded[(r, u)] = m;
+        }
+        for (k, &u) in used.iter().enumerate() {
+            if matched.contains(&k) {
+                decoded[(r, u)] = pred[(r, k)] * sx[k] + mx[k];
+            }
+        }
+    }
+    let heldout_ids: Option<Vec<&str>> = responses
+        .ids
+        .as_ref()
+        .map(|ids| held.iter().map(|&i| ids[i].as_str()).collect());
     let cosine: Vec<f64> = (0..held.len())
         .map(|r| {
             let (mut dot, mut np, mut nr) = (0.0, 0.0, 0.0);
@@ -191,6 +222,8 @@ fn compute_impl(
         "intercept": matrix::nums(&intercept),
         "cosine_distance": matrix::nums(&cosine),
         "mean_cosine_distance": matrix::num(mean(&cosine)),
+        "heldout_images": heldout_ids,
+        "decoded_units": matrix::mat_rows(&decoded),
     }))
 }
 
@@ -220,11 +253,11 @@ impl StageKind for Decode {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn summary(&self) -> &'static str {
-        "Decode held-out units from one-to-one matched single neurons (METHODS §6)"
+        "Decode held-out units from one-to-one matched single neurons (METHODS §6), and faces through a trained decoder"
     }
 
     fn params(&self) -> Vec<ParamSpec> {
@@ -267,15 +300,30 @@ impl StageKind for Decode {
                 "a boolean per unit, replacing the variance rule",
             )
             .optional(),
+            PortSpec::one(
+                "weights",
+                ArtifactType::Files,
+                "a trained model whose latent means are `units` (train.weights): reconstruct the held-out faces",
+            )
+            .optional(),
+            PortSpec::one(
+                "images",
+                ArtifactType::Table,
+                "the real faces (image table), drawn beside their reconstructions",
+            )
+            .optional(),
         ]
     }
 
     fn outputs(&self) -> Vec<PortSpec> {
-        vec![PortSpec::one(
-            "result",
-            ArtifactType::Json,
-            "the METHODS §6 fields",
-        )]
+        vec![
+            PortSpec::one("result", ArtifactType::Json, "the METHODS §6 fields"),
+            PortSpec::one(
+                "reconstructions",
+                ArtifactType::Files,
+                "with `weights`: reconstructions.arrow (image table) and reconstructions.png",
+            ),
+        ]
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
@@ -288,15 +336,110 @@ impl StageKind for Decode {
         } else {
             informative_units(&units.data, ctx.params().f64("var_threshold")?)
         };
-        Ok(Outputs::new().json(
-            "result",
-            compute(
+        let result = compute(
+            &units,
+            &responses,
+            &shared,
+            &informative,
+            ctx.params().bool("abs_corr")?,
+        )?;
+        if inputs.is_connected("weights") {
+            let images = if inputs.is_connected("images") {
+                Some(ImageSet::from_table(inputs.table("images")?, "images")?)
+            } else {
+                None
+            };
+            reconstruct(
+                inputs.files("weights")?,
                 &units,
-                &responses,
-                &shared,
-                &informative,
-                ctx.params().bool("abs_corr")?,
-            )?,
-        ))
+                &result,
+                images.as_ref(),
+                &ctx.output_dir("reconstructions")?,
+            )?;
+        } else if inputs.is_connected("images") {
+            return Err(StageError::input(
+                "images",
+                "is only used with `weights` (to draw faces beside their reconstructions)",
+            ));
+        }
+        Ok(Outputs::new().json("result", result))
     }
+}
+
+/// Draws the held-out faces from `result`'s `decoded_units` through the model in `weights`.
+fn reconstruct(
+    weights: &std::path::Path,
+    units: &Labeled,
+    result: &serde_json::Value,
+    images: Option<&ImageSet>,
+    out: &std::path::Path,
+) -> Result<(), StageError> {
+    let device = burn::tensor::Device::flex();
+    let (network, spec) = model_files::load(weights, "weights", &device)?;
+    if network.decoder.is_none() {
+        return Err(StageError::input(
+            "weights",
+            "this model has no decoder (a classifier): only beta-vae, vae and ae models reconstruct faces",
+        ));
+    }
+    if units.ncols() != spec.latents {
+        return Err(StageError::input(
+            "weights",
+            format!(
+                "the model has {} latents but `units` has {} columns: give the model's own latents as units",
+                spec.latents,
+                units.ncols()
+            ),
+        ));
+    }
+    let rows: Vec<Vec<f64>> = serde_json::from_value(result["decoded_units"].clone())
+        .map_err(|e| StageError::failed(format!("decoded units: {e}")))?;
+    let codes: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
+    let pixels = flow_models::decode(&network, &spec, &codes, &device);
+    let ids: Vec<String> = match result["heldout_images"].as_array() {
+        Some(a) => a
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect(),
+        None => (0..rows.len()).map(|i| format!("heldout{i:03}")).collect(),
+    };
+    let recon = ImageSet::new(ids, spec.height, spec.width, pixels);
+    flow_tableio::write_ipc(&recon.to_table()?, &out.join("reconstructions.arrow"))
+        .map_err(|e| StageError::failed(e.to_string()))?;
+    // The sheet: each real face beside its reconstruction when the faces are given.
+    let shown = recon.len().min(32);
+    let mut tiles: Vec<&[f32]> = Vec::new();
+    let mut cols = 8;
+    if let Some(real) = images {
+        if (real.height, real.width) != (spec.height, spec.width) {
+            return Err(StageError::input(
+                "images",
+                format!(
+                    "images are {} × {}, the model's {} × {}",
+                    real.height, real.width, spec.height, spec.width
+                ),
+            ));
+        }
+        let index: std::collections::HashMap<&str, usize> = real
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        for i in 0..shown {
+            let k = *index.get(recon.ids[i].as_str()).ok_or_else(|| {
+                StageError::input(
+                    "images",
+                    format!("has no image `{}` (a held-out image)", recon.ids[i]),
+                )
+            })?;
+            tiles.push(real.image(k));
+            tiles.push(recon.image(i));
+        }
+    } else {
+        tiles.extend((0..shown).map(|i| recon.image(i)));
+        cols = 8;
+    }
+    let (h, w, sheet) = grid(&tiles, spec.height, spec.width, cols, 2, 0.5);
+    write_png(&out.join("reconstructions.png"), &sheet, h, w).map_err(StageError::failed)
 }
