@@ -23,6 +23,8 @@ pub trait Monitor {
     /// After step `step` of `steps`: the batch loss and the throughput since the run (or
     /// resumption) began.
     fn step(&mut self, step: u64, steps: u64, loss: f64, images_per_s: f64);
+    /// The run continues from a checkpoint after `step` steps.
+    fn resumed(&mut self, _step: u64) {}
     /// Whether the run should stop now (it checkpoints first).
     fn cancelled(&self) -> bool {
         false
@@ -154,6 +156,7 @@ pub fn train(
             best = Some(Network::new(&shape, spec.seed, device).load_record(record));
         }
         resumed_from = Some(saved.state.step);
+        monitor.resumed(saved.state.step);
         state = saved.state;
     }
 

@@ -135,6 +135,16 @@ impl Monitor for Progress<'_> {
         }
     }
 
+    fn resumed(&mut self, step: u64) {
+        let steps = self.ctx.params().usize("steps").unwrap_or(0) as u64;
+        self.ctx.progress(
+            step,
+            steps,
+            &format!("resumed from its checkpoint at step {step}"),
+        );
+        self.last = Some(Instant::now());
+    }
+
     fn cancelled(&self) -> bool {
         self.ctx.is_cancelled()
     }
