@@ -14,7 +14,6 @@ use std::time::Instant;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use burn::tensor::Device;
-use flow_models::trainer::Silent;
 use flow_models::{ImageArray, ModelKind, Monitor, TrainSpec, TrainingData, encode, train};
 
 fn arg(name: &str, default: usize) -> usize {
@@ -76,7 +75,6 @@ fn main() {
         let t = train(&spec, &data, &device, &mut times, None).unwrap();
         (t, times.0)
     });
-    let _ = Silent;
     // Median rate over blocks of 10 steps after the warm-up.
     let mut rates: Vec<f64> = times[warmup as usize..]
         .windows(11)
