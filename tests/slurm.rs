@@ -7,34 +7,12 @@
 //! package manager); under CI (`CI` set) they fail instead.
 
 mod common;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::Project;
 
 fn slurm() -> bool {
-    static UP: OnceLock<Result<(), String>> = OnceLock::new();
-    let up = UP.get_or_init(|| {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/slurm-local.sh");
-        let out = std::process::Command::new("bash")
-            .arg(script)
-            .arg("start")
-            .output()
-            .map_err(|e| e.to_string())?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    });
-    match up {
-        Ok(()) => true,
-        Err(e) if std::env::var_os("CI").is_some() => panic!("Slurm must start in CI: {e}"),
-        Err(e) => {
-            eprintln!("SKIPPED: Slurm cannot be started here: {e}");
-            false
-        }
-    }
+    common::slurm_up()
 }
 
 const EXECUTOR: &str = "[executor]\nkind = \"slurm\"\npoll_seconds = 0.2\n\n";

@@ -11,22 +11,7 @@ use common::Project;
 
 #[test]
 fn a_task_ending_node_fail_is_resubmitted_and_completes() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/slurm-local.sh");
-    let up = std::process::Command::new("bash")
-        .arg(script)
-        .arg("start")
-        .output()
-        .expect("run script");
-    if !up.status.success() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Slurm must start in CI: {}",
-            String::from_utf8_lossy(&up.stderr)
-        );
-        eprintln!(
-            "SKIPPED: Slurm cannot be started here: {}",
-            String::from_utf8_lossy(&up.stderr)
-        );
+    if !common::slurm_up() {
         return;
     }
     let p = Project::new();

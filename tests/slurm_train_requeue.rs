@@ -49,22 +49,7 @@ fn has_checkpoint(scratch: &std::path::Path) -> bool {
 
 #[test]
 fn a_training_task_ending_node_fail_resumes_from_its_checkpoint() {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/slurm-local.sh");
-    let up = std::process::Command::new("bash")
-        .arg(script)
-        .arg("start")
-        .output()
-        .expect("run script");
-    if !up.status.success() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Slurm must start in CI: {}",
-            String::from_utf8_lossy(&up.stderr)
-        );
-        eprintln!(
-            "SKIPPED: Slurm cannot be started here: {}",
-            String::from_utf8_lossy(&up.stderr)
-        );
+    if !common::slurm_up() {
         return;
     }
     // The same pipeline run locally, uninterrupted.

@@ -44,28 +44,31 @@ fn spec(kind: ModelKind, steps: u64) -> TrainSpec {
     }
 }
 
+fn array(images: &[f32]) -> ImageArray<'_> {
+    ImageArray {
+        pixels: images,
+        area: SIDE * SIDE,
+    }
+}
+
+fn plain<'a>(samples: &'a ImageArray<'a>) -> TrainingData<'a> {
+    TrainingData {
+        train: samples,
+        validation: None,
+    }
+}
+
 fn cpu() -> Device {
     Device::flex()
 }
 
 fn run(spec: &TrainSpec, images: &[f32]) -> flow_models::Trained {
-    let samples = ImageArray {
-        pixels: images,
-        area: SIDE * SIDE,
-    };
-    let data = TrainingData {
-        train: &samples,
-        validation: None,
-    };
-    train(spec, &data, &cpu(), &mut Silent, None).unwrap()
+    let samples = array(images);
+    train(spec, &plain(&samples), &cpu(), &mut Silent, None).unwrap()
 }
 
 fn codes(trained: &flow_models::Trained, spec: &TrainSpec, images: &[f32]) -> Vec<f32> {
-    let samples = ImageArray {
-        pixels: images,
-        area: SIDE * SIDE,
-    };
-    encode(&trained.network, spec, &samples, &cpu())
+    encode(&trained.network, spec, &array(images), &cpu())
 }
 
 #[test]
@@ -91,11 +94,7 @@ fn ae_vae_and_classifier_each_train() {
         assert!(last < first, "{kind:?}: loss {first} → {last}");
         let z = codes(&t, &s, &images);
         assert_eq!(z.len(), 48 * 4);
-        let samples = ImageArray {
-            pixels: &images,
-            area: SIDE * SIDE,
-        };
-        let e = evaluate(&t.network, &s, &samples, &cpu());
+        let e = evaluate(&t.network, &s, &array(&images), &cpu());
         assert!(e.reconstruction_error.unwrap() > 0.0);
         assert_eq!(e.elbo.is_some(), kind.is_vae());
         assert_eq!(e.kl_per_latent.map(|k| k.len()), kind.is_vae().then_some(4));
@@ -175,14 +174,8 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         dir: dir.path().to_path_buf(),
         every: Duration::from_secs(3600),
     };
-    let samples = ImageArray {
-        pixels: &images,
-        area: SIDE * SIDE,
-    };
-    let data = TrainingData {
-        train: &samples,
-        validation: None,
-    };
+    let samples = array(&images);
+    let data = plain(&samples);
     let stopped = train(&s, &data, &cpu(), &mut StopAt(13, 0), Some(&ck));
     assert!(matches!(stopped, Err(ModelError::Cancelled { step: 13 })));
     let resumed = train(&s, &data, &cpu(), &mut Silent, Some(&ck)).unwrap();
@@ -200,14 +193,8 @@ fn a_checkpoint_of_another_spec_is_ignored() {
         dir: dir.path().to_path_buf(),
         every: Duration::ZERO,
     };
-    let samples = ImageArray {
-        pixels: &images,
-        area: SIDE * SIDE,
-    };
-    let data = TrainingData {
-        train: &samples,
-        validation: None,
-    };
+    let samples = array(&images);
+    let data = plain(&samples);
     let _ = train(&s, &data, &cpu(), &mut StopAt(5, 0), Some(&ck));
     let mut other = s.clone();
     other.lr = 5e-4;
@@ -220,14 +207,8 @@ fn a_nan_loss_is_reported_with_its_step() {
     let mut images = squares(16);
     images[3] = f32::NAN;
     let s = spec(ModelKind::BetaVae { beta: 1.0 }, 10);
-    let samples = ImageArray {
-        pixels: &images,
-        area: SIDE * SIDE,
-    };
-    let data = TrainingData {
-        train: &samples,
-        validation: None,
-    };
+    let samples = array(&images);
+    let data = plain(&samples);
     let err = train(&s, &data, &cpu(), &mut Silent, None).err().unwrap();
     let ModelError::Diverged { step, .. } = err else {
         panic!("expected divergence, got {err}");
@@ -250,14 +231,8 @@ fn a_huge_learning_rate_diverges() {
     let images = squares(32);
     let mut s = spec(ModelKind::BetaVae { beta: 1.0 }, 20);
     s.lr = 1e12;
-    let samples = ImageArray {
-        pixels: &images,
-        area: SIDE * SIDE,
-    };
-    let data = TrainingData {
-        train: &samples,
-        validation: None,
-    };
+    let samples = array(&images);
+    let data = plain(&samples);
     let err = train(&s, &data, &cpu(), &mut Silent, None).err().unwrap();
     assert!(matches!(err, ModelError::Diverged { .. }), "{err}");
 }
@@ -271,12 +246,8 @@ fn weights_round_trip_through_safetensors() {
     let path = dir.path().join("model.safetensors");
     weights::save(&t.network, &path).unwrap();
     let loaded = weights::load(&s.shape(), &path, &cpu()).unwrap();
-    let samples = ImageArray {
-        pixels: &images,
-        area: SIDE * SIDE,
-    };
     assert_eq!(
-        encode(&loaded, &s, &samples, &cpu()),
+        encode(&loaded, &s, &array(&images), &cpu()),
         codes(&t, &s, &images)
     );
 }

@@ -197,3 +197,30 @@ max = 2.5
 kind = "sum"
 parts = "clipped"
 "#;
+
+/// Starts the local Slurm cluster (scripts/slurm-local.sh), once per test binary. False (with a
+/// SKIPPED line) when Slurm truly cannot start here; in CI that is a failure instead.
+pub fn slurm_up() -> bool {
+    static UP: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let up = UP.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/slurm-local.sh");
+        let out = Command::new("bash")
+            .arg(script)
+            .arg("start")
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    });
+    match up {
+        Ok(()) => true,
+        Err(e) if std::env::var_os("CI").is_some() => panic!("Slurm must start in CI: {e}"),
+        Err(e) => {
+            eprintln!("SKIPPED: Slurm cannot be started here: {e}");
+            false
+        }
+    }
+}

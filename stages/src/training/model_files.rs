@@ -42,6 +42,22 @@ pub fn load(dir: &Path, port: &str, device: &Device) -> Result<(Network, TrainSp
     Ok((network, spec))
 }
 
+/// Mean and variance (ddof 0) of each of the `n` latents of `z` (`rows × n`, row-major).
+pub fn latent_moments(z: &[f32], n: usize) -> Vec<(f64, f64)> {
+    let rows = z.len() / n.max(1);
+    let m = rows.max(1) as f64;
+    (0..n)
+        .map(|j| {
+            let mean = (0..rows).map(|i| z[i * n + j] as f64).sum::<f64>() / m;
+            let var = (0..rows)
+                .map(|i| (z[i * n + j] as f64 - mean).powi(2))
+                .sum::<f64>()
+                / m;
+            (mean, var)
+        })
+        .collect()
+}
+
 /// Checks that every pixel of an image set arriving on `port` is finite and in [0, 1].
 pub fn check_pixels(set: &ImageSet, port: &str) -> Result<(), StageError> {
     let area = set.area();

@@ -510,19 +510,9 @@ impl StageKind for Train {
         } else {
             None
         };
-        let m = encode_set.len() as f64;
-        let variance: Vec<Option<f64>> = (0..n)
-            .map(|j| {
-                let mean = (0..encode_set.len())
-                    .map(|i| z[i * n + j] as f64)
-                    .sum::<f64>()
-                    / m;
-                let var = (0..encode_set.len())
-                    .map(|i| (z[i * n + j] as f64 - mean).powi(2))
-                    .sum::<f64>()
-                    / m;
-                Some(var)
-            })
+        let variance: Vec<Option<f64>> = model_files::latent_moments(&z, n)
+            .into_iter()
+            .map(|(_, v)| Some(v))
             .collect();
         let kl_col: Vec<Option<f64>> = match &encode_eval {
             Some(k) => k.iter().map(|&v| Some(v)).collect(),

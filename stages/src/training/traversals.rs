@@ -158,17 +158,7 @@ impl StageKind for Traversals {
         }
         let n = spec.latents;
         let z = flow_models::encode(&network, &spec, &Plain(&images), &device);
-        let m = images.len() as f64;
-        let stats: Vec<(f64, f64)> = (0..n)
-            .map(|j| {
-                let mean = (0..images.len()).map(|i| z[i * n + j] as f64).sum::<f64>() / m;
-                let var = (0..images.len())
-                    .map(|i| (z[i * n + j] as f64 - mean).powi(2))
-                    .sum::<f64>()
-                    / m;
-                (mean, var)
-            })
-            .collect();
+        let stats = model_files::latent_moments(&z, n);
         let (scores, threshold, strict, measure) = if spec.kind.is_vae() {
             let kl = flow_models::evaluate(&network, &spec, &Plain(&images), &device)
                 .kl_per_latent
