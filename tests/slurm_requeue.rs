@@ -38,21 +38,7 @@ fn a_task_ending_node_fail_is_resubmitted_and_completes() {
         }
         assert!(Instant::now() < deadline, "never RUNNING:\n{seen}");
     }
-    let down = std::process::Command::new("scontrol")
-        .args([
-            "update",
-            "nodename=localhost",
-            "state=down",
-            "reason=flow-requeue-test",
-        ])
-        .status()
-        .expect("scontrol");
-    assert!(down.success());
-    // Put the node back (Slurm may already have returned it to service by itself).
-    std::thread::sleep(Duration::from_millis(1500));
-    let _ = std::process::Command::new("scontrol")
-        .args(["update", "nodename=localhost", "state=resume"])
-        .status();
+    common::fail_slurm_node("flow-requeue-test");
     for line in lines.map_while(Result::ok) {
         seen.push_str(&line);
         seen.push('\n');

@@ -90,20 +90,7 @@ fn a_training_task_ending_node_fail_resumes_from_its_checkpoint() {
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(600));
-    let down = std::process::Command::new("scontrol")
-        .args([
-            "update",
-            "nodename=localhost",
-            "state=down",
-            "reason=flow-train-requeue-test",
-        ])
-        .status()
-        .expect("scontrol");
-    assert!(down.success());
-    std::thread::sleep(Duration::from_millis(1500));
-    let _ = std::process::Command::new("scontrol")
-        .args(["update", "nodename=localhost", "state=resume"])
-        .status();
+    common::fail_slurm_node("flow-train-requeue-test");
     for line in lines.map_while(Result::ok) {
         seen.push_str(&line);
         seen.push('\n');

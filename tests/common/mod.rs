@@ -224,3 +224,22 @@ pub fn slurm_up() -> bool {
         }
     }
 }
+
+/// Takes the local Slurm node down (its running tasks end NODE_FAIL), then puts it back after
+/// 1.5 s (Slurm may already have returned it to service by itself).
+pub fn fail_slurm_node(reason: &str) {
+    let down = Command::new("scontrol")
+        .args([
+            "update",
+            "nodename=localhost",
+            "state=down",
+            &format!("reason={reason}"),
+        ])
+        .status()
+        .expect("scontrol");
+    assert!(down.success());
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = Command::new("scontrol")
+        .args(["update", "nodename=localhost", "state=resume"])
+        .status();
+}
