@@ -23,11 +23,12 @@
 //! by parameter in declaration order.
 
 use burn::module::Param;
-use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use crate::conv::Conv;
+use crate::deconv::Deconv;
 use crate::rng::{Purpose, Stream};
 
 /// Encoder channels; the decoder runs them backwards.
@@ -73,7 +74,7 @@ impl Shape {
 /// The encoder: image → latent parameters (or representation).
 #[derive(Module, Debug)]
 pub struct Encoder {
-    pub convs: Vec<Conv2d>,
+    pub convs: Vec<Conv>,
     pub hidden: Linear,
     pub out: Linear,
 }
@@ -83,7 +84,7 @@ pub struct Encoder {
 pub struct Decoder {
     pub hidden: Linear,
     pub expand: Linear,
-    pub deconvs: Vec<ConvTranspose2d>,
+    pub deconvs: Vec<Deconv>,
     #[module(skip)]
     pub grid: [usize; 2],
 }
@@ -118,26 +119,18 @@ impl Init<'_> {
         ))
     }
 
-    fn conv(&mut self, i: usize, o: usize) -> Conv2d {
-        let mut c = Conv2dConfig::new([i, o], [4, 4])
-            .with_stride([2, 2])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .with_initializer(Initializer::Zeros)
-            .init(self.device);
-        c.weight = self.uniform([o, i, 4, 4], i * 16);
-        c.bias = Some(self.uniform([o], i * 16));
-        c
+    fn conv(&mut self, i: usize, o: usize) -> Conv {
+        Conv {
+            weight: self.uniform([o, i, 4, 4], i * 16),
+            bias: self.uniform([o], i * 16),
+        }
     }
 
-    fn deconv(&mut self, i: usize, o: usize) -> ConvTranspose2d {
-        let mut c = ConvTranspose2dConfig::new([i, o], [4, 4])
-            .with_stride([2, 2])
-            .with_padding([1, 1])
-            .with_initializer(Initializer::Zeros)
-            .init(self.device);
-        c.weight = self.uniform([i, o, 4, 4], o * 16);
-        c.bias = Some(self.uniform([o], o * 16));
-        c
+    fn deconv(&mut self, i: usize, o: usize) -> Deconv {
+        Deconv {
+            weight: self.uniform([i, o, 4, 4], o * 16),
+            bias: self.uniform([o], o * 16),
+        }
     }
 
     fn linear(&mut self, i: usize, o: usize) -> Linear {
@@ -197,11 +190,12 @@ impl Network {
 impl Encoder {
     /// `[B, 1, H, W]` images → `[B, N · outputs_per_latent]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
-        let mut x = x;
+        // The convolutions run channels-last; flattening goes back to PyTorch's (C, H, W) order.
+        let mut x = x.permute([0, 2, 3, 1]);
         for conv in &self.convs {
             x = relu(conv.forward(x));
         }
-        let x: Tensor<2> = x.flatten(1, 3);
+        let x: Tensor<2> = x.permute([0, 3, 1, 2]).flatten(1, 3);
         self.out.forward(relu(self.hidden.forward(x)))
     }
 }
@@ -212,7 +206,9 @@ impl Decoder {
         let b = z.dims()[0];
         let x = relu(self.hidden.forward(z));
         let x = relu(self.expand.forward(x));
-        let mut x: Tensor<4> = x.reshape([b, CHANNELS[3], self.grid[0], self.grid[1]]);
+        let mut x: Tensor<4> = x
+            .reshape([b, CHANNELS[3], self.grid[0], self.grid[1]])
+            .permute([0, 2, 3, 1]);
         let last = self.deconvs.len() - 1;
         for (i, deconv) in self.deconvs.iter().enumerate() {
             x = deconv.forward(x);
@@ -220,6 +216,6 @@ impl Decoder {
                 x = relu(x);
             }
         }
-        x
+        x.permute([0, 3, 1, 2])
     }
 }

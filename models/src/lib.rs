@@ -23,6 +23,8 @@
 
 pub mod architecture;
 pub mod checkpoint;
+pub mod conv;
+pub mod deconv;
 pub mod device;
 pub mod error;
 pub mod evaluate;
