@@ -10,8 +10,8 @@ factor. A latent *matches* a factor when |r| > 0.85 with it and < 0.2 with every
     python3 bench/latent_factors.py [--pipeline pipelines/quick-bvae.toml] [--model bvae]
         [--faces faces] [--no-run]
 
-Writes bench/results/latent_factors.json and copies the traversal sheet to
-docs/quick-bvae-traversals.png. Needs numpy (bench/.venv has it).
+Writes bench/results/latent_factors.json (`--out`) and copies the traversal sheet to
+docs/quick-bvae-traversals.png (`--sheet`). Needs numpy (bench/.venv has it).
 """
 import argparse
 import csv
@@ -45,6 +45,10 @@ def main():
     ap.add_argument("--faces", default="faces")
     ap.add_argument("--traversals", default="traversals")
     ap.add_argument("--no-run", action="store_true", help="use what is cached")
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latent_factors.json"),
+                    help="where the summary JSON goes")
+    ap.add_argument("--sheet", default=os.path.join(ROOT, "docs", "quick-bvae-traversals.png"),
+                    help="where the traversal sheet is copied")
     args = ap.parse_args()
     if not args.no_run:
         flow("run", args.pipeline)
@@ -98,16 +102,16 @@ def main():
         "reconstruction_error": result["reconstruction_error"], "elbo": result["elbo"],
         "steps": result["steps_trained"], "lr": result["lr"], "beta": result["beta"],
     }
-    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    with open(os.path.join(ROOT, "bench", "results", "latent_factors.json"), "w") as f:
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
         json.dump(summary, f, indent=2)
     sheet = os.path.join(tmp, "sheet")
     try:
         export(args.traversals, "sheet", sheet)
         png = os.path.join(sheet, "traversals.png")
         if os.path.exists(png):
-            shutil.copy(png, os.path.join(ROOT, "docs", "quick-bvae-traversals.png"))
-            print("\ntraversal sheet: docs/quick-bvae-traversals.png")
+            shutil.copy(png, args.sheet)
+            print(f"\ntraversal sheet: {args.sheet}")
     except subprocess.CalledProcessError:
         print("(no traversal sheet exported)", file=sys.stderr)
 

@@ -262,7 +262,9 @@ impl StageKind for Train {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: convolutions as matrix products (flow-models `conv`/`deconv`): the same network,
+        // floating-point sums in another order, so other bytes.
+        2
     }
 
     fn summary(&self) -> &'static str {
