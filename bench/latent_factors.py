@@ -40,21 +40,24 @@ def read_csv(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pipeline", default="pipelines/quick-bvae.toml")
+    ap.add_argument("-p", "--pipeline", default="pipelines/quick-bvae.toml")
     ap.add_argument("--model", default="bvae")
     ap.add_argument("--faces", default="faces")
     ap.add_argument("--traversals", default="traversals")
     ap.add_argument("--no-run", action="store_true", help="use what is cached")
+    ap.add_argument("--set", action="append", default=[], metavar="STAGE.KEY=VALUE",
+                    help="parameter overrides, passed to `flow run` and `flow export`")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latent_factors.json"),
                     help="where the summary JSON goes")
     ap.add_argument("--sheet", default=os.path.join(ROOT, "docs", "quick-bvae-traversals.png"),
                     help="where the traversal sheet is copied")
     args = ap.parse_args()
+    sets = [a for kv in args.set for a in ("--set", kv)]
     if not args.no_run:
-        flow("run", args.pipeline)
+        flow("run", args.pipeline, *sets)
     tmp = tempfile.mkdtemp()
     out = lambda name: os.path.join(tmp, name)
-    export = lambda node, port, to: flow("export", node, "-p", args.pipeline, "--port", port, "--to", to)
+    export = lambda node, port, to: flow("export", node, "-p", args.pipeline, *sets, "--port", port, "--to", to)
     export(args.model, "latents", out("latents.csv"))
     export(args.model, "kl", out("kl.csv"))
     export(args.model, "result", out("result.json"))
