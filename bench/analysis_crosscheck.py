@@ -34,27 +34,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchenv import ensure_venv
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-VENV = BENCH / ".venv"
 PACKAGES = ["numpy", "scipy", "scikit-learn"]
 
 
-def ensure_venv():
-    """Re-runs this script inside bench/.venv with numpy, scipy and scikit-learn."""
-    py = VENV / "bin" / "python"
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    if not py.exists():
-        print(f"creating {VENV}", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    probe = subprocess.run([str(py), "-c", "import numpy, scipy, sklearn"], capture_output=True)
-    if probe.returncode != 0:
-        subprocess.run([str(py), "-m", "pip", "install", "-q", *PACKAGES], check=True)
-    os.execv(str(py), [str(py), *sys.argv])
-
-
-ensure_venv()
+ensure_venv(["numpy", "scipy", "sklearn"], PACKAGES)
 
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
@@ -69,6 +56,7 @@ class Flow:
         self.exe = str(exe)
         self.work = Path(work)
         self.cache = self.work / "cache"
+        self.calls = 0
 
     def file(self, name, array=None, text=None):
         path = self.work / name
@@ -85,7 +73,10 @@ class Flow:
             args += ["--in", f"{port}={path}"]
         for s in sets:
             args += ["--set", s]
-        target = self.work / out
+        # A fresh path per call: a kind with several outputs writes a folder, which must not
+        # land on an earlier call's file.
+        self.calls += 1
+        target = self.work / f"{self.calls:03d}-{out}"
         args += ["--out", str(target)]
         env = dict(os.environ, FLOW_CACHE=str(self.cache), NO_COLOR="1")
         t = time.perf_counter()

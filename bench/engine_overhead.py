@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchenv import write_results
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 VENV = BENCH / ".venv"
@@ -514,9 +516,7 @@ def main() -> None:
         "details": results,
         "checks": checks,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}", file=sys.stderr)
+    write_results(args.out, out)
 
 
 if __name__ == "__main__":

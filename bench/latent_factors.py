@@ -11,7 +11,7 @@ factor. A latent *matches* a factor when |r| > 0.85 with it and < 0.2 with every
         [--faces faces] [--no-run]
 
 Writes bench/results/latent_factors.json (`--out`) and copies the traversal sheet to
-docs/quick-bvae-traversals.png (`--sheet`). Needs numpy (bench/.venv has it).
+docs/quick-bvae-traversals.png (`--sheet`). Runs itself in bench/.venv (numpy; installed if missing).
 """
 import argparse
 import csv
@@ -22,7 +22,11 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
+from benchenv import ensure_venv
+
+ensure_venv(["numpy"], ["numpy"])
+
+import numpy as np  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLOW = os.environ.get("FLOW_BIN", os.path.join(ROOT, "target", "release", "flow"))

@@ -54,9 +54,10 @@ import sys
 import time
 from pathlib import Path
 
+from benchenv import ensure_venv, write_results
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-VENV = BENCH / ".venv"
 RESULTS = BENCH / "results" / "train_speed.json"
 FLOW_EXE = REPO / "target" / "release" / "examples" / "train_speed"
 
@@ -68,25 +69,14 @@ N_TRAIN = 512  # images the batches are drawn from, as in models/examples/train_
 ENCODE_BATCH = 256
 
 
-def ensure_venv() -> None:
-    """Re-runs this script inside bench/.venv, with torch installed."""
-    py = VENV / "bin" / "python"
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    if not py.exists():
-        print(f"creating {VENV}", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    probe = subprocess.run([str(py), "-c", "import torch, numpy"], capture_output=True)
-    if probe.returncode != 0:
-        print("installing torch into bench/.venv", file=sys.stderr)
-        pip = [str(py), "-m", "pip", "install", "-q"]
-        cpu = subprocess.run([*pip, "--retries", "0", "--timeout", "15", "torch", "numpy",
-                              "--index-url", "https://download.pytorch.org/whl/cpu"])
-        if cpu.returncode != 0:
-            print("CPU wheel index unreachable; installing torch from PyPI (pulls CUDA libraries)",
-                  file=sys.stderr)
-            subprocess.run([*pip, "torch", "numpy"], check=True)
-    os.execv(str(py), [str(py), *sys.argv])
+def install_torch(pip: list[str]) -> None:
+    """torch from the CPU-only wheel index, else from PyPI (whose wheel pulls CUDA libraries)."""
+    cpu = subprocess.run([*pip, "--retries", "0", "--timeout", "15", "torch", "numpy",
+                          "--index-url", "https://download.pytorch.org/whl/cpu"])
+    if cpu.returncode != 0:
+        print("CPU wheel index unreachable; installing torch from PyPI (pulls CUDA libraries)",
+              file=sys.stderr)
+        subprocess.run([*pip, "torch", "numpy"], check=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,11 +334,9 @@ def main() -> None:
         "table": table,
         "runs": runs,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}", file=sys.stderr)
+    write_results(args.out, out)
 
 
 if __name__ == "__main__":
-    ensure_venv()
+    ensure_venv(["torch", "numpy"], ["torch", "numpy"], install_torch)
     main()
