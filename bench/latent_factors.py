@@ -42,6 +42,38 @@ def read_csv(path):
     return rows[0], rows[1:]
 
 
+def analyse(model, latent_names, Z, kl, names, F):
+    """Correlates every informative latent (mean KL > 0.01) with every factor, prints the table
+    and returns the summary: a latent matches a factor when |r| > 0.85 with it and < 0.2 with
+    every other."""
+    informative = [j for j in range(Z.shape[1]) if kl[j] > 0.01]
+    R = np.corrcoef(np.hstack([Z, F]).T)[: Z.shape[1], Z.shape[1]:]
+    rows = []
+    for j in sorted(informative, key=lambda j: -kl[j]):
+        r = np.abs(R[j])
+        best = int(np.argmax(r))
+        other = float(np.max(np.delete(r, best))) if len(r) > 1 else 0.0
+        rows.append({
+            "latent": latent_names[j], "kl": float(kl[j]), "factor": names[best],
+            "abs_r": float(r[best]), "max_abs_r_other": other,
+            "matches": bool(r[best] > 0.85 and other < 0.2),
+            "r": {n: float(R[j, k]) for k, n in enumerate(names)},
+        })
+    matched = sorted({row["factor"] for row in rows if row["matches"]})
+    print(f"\n{model}: {len(informative)} informative latents of {Z.shape[1]}, "
+          f"{sum(r['matches'] for r in rows)} match a factor ({len(matched)} distinct of {len(names)})")
+    print(f"\n{'latent':7} {'KL':>6}  " + " ".join(f"{n[:9]:>9}" for n in names))
+    for row in rows:
+        cells = " ".join(f"{row['r'][n]:>9.2f}" for n in names)
+        flag = f"  → {row['factor']}" if row["matches"] else ""
+        print(f"{row['latent']:7} {row['kl']:6.2f}  {cells}{flag}")
+    return {
+        "model": model, "latents": Z.shape[1], "informative": len(informative),
+        "matching": sum(r["matches"] for r in rows), "factors_matched": matched,
+        "factors": names, "rows": rows,
+    }
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-p", "--pipeline", default="pipelines/quick-bvae.toml")
@@ -77,35 +109,11 @@ def main():
     kl = np.array([float(r[0]) for r in krows])
     result = json.load(open(out("result.json")))
 
-    informative = [j for j in range(Z.shape[1]) if kl[j] > 0.01]
-    names = fh[1:]
-    R = np.corrcoef(np.hstack([Z, F]).T)[: Z.shape[1], Z.shape[1]:]
-    rows = []
-    for j in sorted(informative, key=lambda j: -kl[j]):
-        r = np.abs(R[j])
-        best = int(np.argmax(r))
-        other = float(np.max(np.delete(r, best))) if len(r) > 1 else 0.0
-        rows.append({
-            "latent": lh[1 + j], "kl": float(kl[j]), "factor": names[best],
-            "abs_r": float(r[best]), "max_abs_r_other": other,
-            "matches": bool(r[best] > 0.85 and other < 0.2),
-            "r": {n: float(R[j, k]) for k, n in enumerate(names)},
-        })
-    matched = sorted({row["factor"] for row in rows if row["matches"]})
-    width = max(len(n) for n in names)
-    print(f"\n{args.model}: {len(informative)} informative latents of {Z.shape[1]}, "
-          f"{sum(r['matches'] for r in rows)} match a factor ({len(matched)} distinct of {len(names)})")
+    summary = analyse(args.model, lh[1:], Z, kl, fh[1:], F)
     print(f"reconstruction error {result['reconstruction_error']:.1f} (summed squared error per image), "
           f"ELBO {result['elbo']:.1f}, steps {result['steps_trained']}, lr {result['lr']}")
-    print(f"\n{'latent':7} {'KL':>6}  " + " ".join(f"{n[:9]:>9}" for n in names))
-    for row in rows:
-        cells = " ".join(f"{row['r'][n]:>9.2f}" for n in names)
-        flag = f"  → {row['factor']}" if row["matches"] else ""
-        print(f"{row['latent']:7} {row['kl']:6.2f}  {cells}{flag}")
     summary = {
-        "pipeline": args.pipeline, "model": args.model, "latents": Z.shape[1],
-        "informative": len(informative), "matching": sum(r["matches"] for r in rows),
-        "factors_matched": matched, "factors": names, "rows": rows,
+        "pipeline": args.pipeline, **summary,
         "reconstruction_error": result["reconstruction_error"], "elbo": result["elbo"],
         "steps": result["steps_trained"], "lr": result["lr"], "beta": result["beta"],
     }

@@ -14,6 +14,7 @@ use flow_stages::table::f64_column;
 use flow_stages::world::face_renderer::{
     FACTOR_NAMES, FaceFactors, N_LANDMARKS, landmarks, render,
 };
+use flow_stages::world::factor_information::{bernoulli_kl, interaction};
 use flow_stages::world::image_folder::ImageFolder;
 use flow_stages::world::import_image_data::ImportImageData;
 use flow_stages::world::split::Split;
@@ -307,6 +308,29 @@ fn quick_world_factors_have_comparable_pixel_impact() {
         "full-world impacts span {:.2}×",
         ratio(&all)
     );
+}
+
+/// `world::factor_information`: a change of intensity near white or black tells a Bernoulli
+/// decoder more than the same change near mid-gray.
+#[test]
+fn bernoulli_information_weighs_changes_near_white_more_than_near_gray() {
+    assert_eq!(bernoulli_kl(0.7, 0.7), 0.0);
+    assert!(bernoulli_kl(0.97, 0.92) > 2.0 * bernoulli_kl(0.55, 0.50));
+}
+
+#[test]
+fn factors_on_disjoint_pixels_do_not_interact() {
+    let bases = draw_factors(4, &QUICK_FACTORS, "uniform", 7);
+    let share = interaction(&bases, "smile", "hair_length", 64, 2);
+    assert!(share < 0.01, "smile × hair length: {share:.3}");
+}
+
+/// Hair darkness sets the intensity of the pixels hair length adds or removes.
+#[test]
+fn an_intensity_interacts_with_the_factor_that_sets_its_area() {
+    let bases = draw_factors(4, &QUICK_FACTORS, "uniform", 7);
+    let share = interaction(&bases, "hair_darkness", "hair_length", 64, 2);
+    assert!(share > 0.10, "hair darkness × hair length: {share:.3}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! real images and tables about them with every id checked.
 
 pub mod face_renderer;
+pub mod factor_information;
 pub mod image_folder;
 pub mod import_image_data;
 pub mod rng;
