@@ -2,7 +2,7 @@
 """Issue 6's real check with PyTorch as the trainer: is what flow's β-VAE learns on the quick
 world what the same model learns in PyTorch?
 
-Trains the paper's β-VAE (the model of bench/train_speed.py: conv 32-32-64-64, FC 256, N latents,
+Trains the paper's β-VAE (bench/torch_betavae.py, the model of bench/train_speed.py: conv 32-32-64-64, FC 256, N latents,
 Bernoulli decoder; loss = per-image BCE summed over pixels + β · KL, both averaged over the
 batch; Adam, eps 1e-8; batch 16, a fresh permutation of the images every epoch) on the faces a
 flow pipeline's `split` node gives its models (`--images`, default `split.train_images`:
@@ -35,32 +35,12 @@ ensure_venv(["torch", "numpy"], ["torch", "numpy"], install_torch)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
 
 from latent_factors import analyse  # noqa: E402
+from torch_betavae import BetaVae  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FLOW = os.environ.get("FLOW_BIN", os.path.join(ROOT, "target", "release", "flow"))
-
-
-class BetaVae(nn.Module):
-    def __init__(self, latents):
-        super().__init__()
-        conv = lambda i, o: nn.Conv2d(i, o, 4, stride=2, padding=1)  # noqa: E731
-        deconv = lambda i, o: nn.ConvTranspose2d(i, o, 4, stride=2, padding=1)  # noqa: E731
-        self.latents = latents
-        self.encoder = nn.Sequential(
-            conv(1, 32), nn.ReLU(), conv(32, 32), nn.ReLU(), conv(32, 64), nn.ReLU(), conv(64, 64), nn.ReLU(),
-            nn.Flatten(), nn.Linear(1024, 256), nn.ReLU(), nn.Linear(256, 2 * latents),
-        )
-        self.decoder = nn.Sequential(
-            nn.Linear(latents, 256), nn.ReLU(), nn.Linear(256, 1024), nn.ReLU(), nn.Unflatten(1, (64, 4, 4)),
-            deconv(64, 64), nn.ReLU(), deconv(64, 32), nn.ReLU(), deconv(32, 32), nn.ReLU(), deconv(32, 1),
-        )
-
-    def encode(self, x):
-        h = self.encoder(x)
-        return h[:, :self.latents], h[:, self.latents:]
 
 
 def main():

@@ -95,27 +95,12 @@ def images(n: int, mult: int):
 def worker(args) -> None:
     import torch
     import torch.nn.functional as F
-    from torch import nn
+    from torch_betavae import BetaVae
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     n_lat = args.latents
-
-    class BetaVae(nn.Module):
-        def __init__(self):
-            super().__init__()
-            conv = lambda i, o: nn.Conv2d(i, o, 4, stride=2, padding=1)  # noqa: E731
-            deconv = lambda i, o: nn.ConvTranspose2d(i, o, 4, stride=2, padding=1)  # noqa: E731
-            self.encoder = nn.Sequential(
-                conv(1, 32), nn.ReLU(), conv(32, 32), nn.ReLU(), conv(32, 64), nn.ReLU(), conv(64, 64), nn.ReLU(),
-                nn.Flatten(), nn.Linear(1024, 256), nn.ReLU(), nn.Linear(256, 2 * n_lat),
-            )
-            self.decoder = nn.Sequential(
-                nn.Linear(n_lat, 256), nn.ReLU(), nn.Linear(256, 1024), nn.ReLU(), nn.Unflatten(1, (64, 4, 4)),
-                deconv(64, 64), nn.ReLU(), deconv(64, 32), nn.ReLU(), deconv(32, 32), nn.ReLU(), deconv(32, 1),
-            )
-
-    model = BetaVae()
+    model = BetaVae(n_lat)
     opt = torch.optim.Adam(model.parameters(), lr=LR, eps=1e-8)
     train = torch.from_numpy(images(N_TRAIN, 2654435761))
     gen = torch.Generator().manual_seed(0)
