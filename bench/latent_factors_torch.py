@@ -2,8 +2,8 @@
 """Issue 6's real check with PyTorch as the trainer: is what flow's β-VAE learns on the quick
 world what the same model learns in PyTorch?
 
-Trains the paper's β-VAE (bench/torch_betavae.py, the model of bench/train_speed.py: conv 32-32-64-64, FC 256, N latents,
-Bernoulli decoder; loss = per-image BCE summed over pixels + β · KL, both averaged over the
+Trains the paper's β-VAE (bench/torch_betavae.py, the model of bench/train_speed.py: conv
+32-32-64-64, FC 256, N latents, Bernoulli decoder; loss = per-image BCE summed over pixels + β · KL, both averaged over the
 batch; Adam, eps 1e-8; batch 16, a fresh permutation of the images every epoch) on the faces a
 flow pipeline's `split` node gives its models (`--images`, default `split.train_images`:
 the 2,100 mirror-flipped training faces of pipelines/quick-bvae.toml), then correlates the
@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from benchenv import ensure_venv, write_results
 from train_speed import install_torch
@@ -122,7 +123,6 @@ def main():
                "seed": args.seed, "threads": args.threads}
     out = args.out or os.path.join(ROOT, "bench", "results",
                                    f"latent_factors_torch_{args.steps}_seed{args.seed}.json")
-    from pathlib import Path
     write_results(Path(out), summary)
 
 

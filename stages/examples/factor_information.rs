@@ -11,7 +11,7 @@
 //! exceeds 10 % of the smaller main effect; every pair whose pixel derivatives overlap by more
 //! than 0.1 (|cos| in the Bernoulli metric).
 
-use flow_stages::world::factor_information::{derivative_overlap, information, interaction};
+use flow_stages::world::factor_information::{derivative_overlaps, information, interaction};
 use flow_stages::world::synthetic_faces::{active_factors, draw_factors};
 
 const SIZE: usize = 64;
@@ -46,10 +46,12 @@ fn main() {
         }
     }
     println!("\nderivative overlaps above 0.1 (mean |cos| in the Bernoulli metric):");
-    for &(a, b) in &pairs {
-        let cos = derivative_overlap(&faces, a, b, SIZE, SUPERSAMPLE);
-        if cos > 0.1 {
-            println!("  {a:<16} × {b:<16} {cos:.2}");
+    let overlaps = derivative_overlaps(&faces, &names, SIZE, SUPERSAMPLE);
+    for (i, a) in names.iter().enumerate() {
+        for (j, b) in names.iter().enumerate().skip(i + 1) {
+            if overlaps[i][j] > 0.1 {
+                println!("  {a:<16} × {b:<16} {:.2}", overlaps[i][j]);
+            }
         }
     }
 }

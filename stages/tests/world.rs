@@ -14,7 +14,7 @@ use flow_stages::table::f64_column;
 use flow_stages::world::face_renderer::{
     FACTOR_NAMES, FaceFactors, N_LANDMARKS, landmarks, render,
 };
-use flow_stages::world::factor_information::{bernoulli_kl, interaction};
+use flow_stages::world::factor_information::{bernoulli_kl, interaction, l1};
 use flow_stages::world::image_folder::ImageFolder;
 use flow_stages::world::import_image_data::ImportImageData;
 use flow_stages::world::split::Split;
@@ -179,10 +179,6 @@ fn region(factor: &str, x: f32, y: f32) -> bool {
         "age" => ax <= 0.50 && (-0.45..=0.72).contains(&y),
         _ => panic!("{factor}"),
     }
-}
-
-fn l1(a: &[f32], b: &[f32]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs() as f64).sum()
 }
 
 fn random_faces(n: usize, seed: u64) -> Vec<FaceFactors> {

@@ -21,7 +21,7 @@
 //! - [`interaction`]: Σ|x(1,1) − x(1,0) − x(0,1) + x(0,0)| over the corners 0.1 and 0.9 of two
 //!   factors, as a share of the smaller main effect: 0 when their effects add (disjoint pixels),
 //!   large when one scales the other (an intensity over an area the other factor sets).
-//! - [`derivative_overlap`]: the mean |cos| between two factors' pixel derivatives (central
+//! - [`derivative_overlaps`]: the mean |cos| between two factors' pixel derivatives (central
 //!   differences ±0.1) in the Bernoulli metric 1 / x(1 − x). A VAE's diagonal posterior favours
 //!   latents whose decoder derivatives are orthogonal in this metric (Rolinek et al. 2019), so
 //!   overlapping factors are the ones it is free to mix.
@@ -46,7 +46,8 @@ pub fn bernoulli_kl(p: f32, q: f32) -> f64 {
     p * (p / q).ln() + (1.0 - p) * ((1.0 - p) / (1.0 - q)).ln()
 }
 
-fn l1(a: &[f32], b: &[f32]) -> f64 {
+/// Σ|a − b| over pixels.
+pub fn l1(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs() as f64).sum()
 }
 
@@ -120,35 +121,47 @@ pub fn interaction(
     second / effect_a.min(effect_b).max(f64::MIN_POSITIVE)
 }
 
-/// The mean |cos| of the pixel derivatives of `a` and `b` in the Bernoulli metric (see the
-/// module doc).
-pub fn derivative_overlap(
+/// The mean |cos| of the pixel derivatives of every pair of `factors` in the Bernoulli metric
+/// (see the module doc), as a symmetric matrix in the order of `factors` (1 on the diagonal of
+/// factors that move any pixel). Each factor's derivative is rendered once per base face.
+pub fn derivative_overlaps(
     bases: &[FaceFactors],
-    a: &str,
-    b: &str,
+    factors: &[&str],
     size: usize,
     supersample: usize,
-) -> f64 {
-    let mut total = 0.0;
+) -> Vec<Vec<f64>> {
+    let k = factors.len();
+    let mut total = vec![vec![0.0; k]; k];
     for base in bases {
         let x = render(base, size, supersample);
-        let derivative = |factor: &str| -> Vec<f64> {
-            let v = base.get(factor).clamp(0.1, 0.9);
-            let lo = render(&base.with(factor, v - 0.1), size, supersample);
-            let hi = render(&base.with(factor, v + 0.1), size, supersample);
-            (0..size * size)
-                .map(|p| {
-                    let metric = 1.0 / (x[p] as f64 * (1.0 - x[p] as f64)).max(0.01);
-                    (hi[p] - lo[p]) as f64 * metric.sqrt()
-                })
-                .collect()
-        };
-        let (da, db) = (derivative(a), derivative(b));
+        let derivatives: Vec<Vec<f64>> = factors
+            .iter()
+            .map(|factor| {
+                let v = base.get(factor).clamp(0.1, 0.9);
+                let lo = render(&base.with(factor, v - 0.1), size, supersample);
+                let hi = render(&base.with(factor, v + 0.1), size, supersample);
+                (0..size * size)
+                    .map(|p| {
+                        let metric = 1.0 / (x[p] as f64 * (1.0 - x[p] as f64)).max(0.01);
+                        (hi[p] - lo[p]) as f64 * metric.sqrt()
+                    })
+                    .collect()
+            })
+            .collect();
         let dot = |u: &[f64], w: &[f64]| u.iter().zip(w).map(|(s, t)| s * t).sum::<f64>();
-        let norm = (dot(&da, &da) * dot(&db, &db)).sqrt();
-        if norm > 0.0 {
-            total += (dot(&da, &db) / norm).abs();
+        let norms: Vec<f64> = derivatives.iter().map(|d| dot(d, d).sqrt()).collect();
+        for i in 0..k {
+            for j in 0..k {
+                let norm = norms[i] * norms[j];
+                if norm > 0.0 {
+                    total[i][j] += (dot(&derivatives[i], &derivatives[j]) / norm).abs();
+                }
+            }
         }
     }
-    total / bases.len().max(1) as f64
+    let n = bases.len().max(1) as f64;
+    total
+        .into_iter()
+        .map(|row| row.into_iter().map(|t| t / n).collect())
+        .collect()
 }
