@@ -12,7 +12,7 @@ latent means of those faces with their true factors exactly as bench/latent_fact
 every other).
 
     python3 bench/latent_factors_torch.py [--seed 0] [--steps 5000] [--lr 5e-4] [--threads 2]
-        [-p pipelines/quick-bvae.toml] [--set STAGE.KEY=VALUE ...] [--out FILE.json]
+        [--eval-every K] [-p pipelines/quick-bvae.toml] [--set STAGE.KEY=VALUE ...] [--out FILE.json]
 
 Needs the pipeline's `faces` and `split` nodes computed (`flow run`; the script runs
 `flow run --until split` itself) and the flow binary (FLOW_BIN, default target/release/flow).
@@ -56,6 +56,11 @@ def main():
     ap.add_argument("--beta", type=float, default=4.0)
     ap.add_argument("--latents", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--eval-every", type=int, default=0, metavar="K",
+                    help="also correlate the latents with the factors every K steps (the summary "
+                         "gets one entry per evaluation under `curve`)")
+    ap.add_argument("--save-latents", default=None, metavar="FILE.npz",
+                    help="also save the final latent means, their mean KL and the factors")
     ap.add_argument("--out", default=None, help="summary JSON (default: bench/results/"
                     "latent_factors_torch_<steps>_seed<seed>.json)")
     args = ap.parse_args()
@@ -86,7 +91,7 @@ def main():
     n, batch = len(data), 16
     gen = torch.Generator().manual_seed(args.seed)
     order, pos = torch.randperm(n, generator=gen), 0
-    start = time.perf_counter()
+    start, curve = time.perf_counter(), []
     for step in range(1, args.steps + 1):
         if pos + batch > n:
             order, pos = torch.randperm(n, generator=gen), 0
@@ -103,27 +108,52 @@ def main():
         if step % 500 == 0 or step == args.steps:
             rate = step / (time.perf_counter() - start)
             print(f"step {step}/{args.steps} loss {loss.item():.1f} ({rate:.1f} steps/s)", file=sys.stderr)
+        if args.eval_every and step % args.eval_every == 0 and step < args.steps:
+            summary, recon = evaluate(model, data, names, factors, args, step)
+            curve.append({"steps": step, "informative": summary["informative"],
+                          "factors_matched": summary["factors_matched"], "reconstruction_error": recon})
 
-    with torch.no_grad():
-        mus, kls, sq = [], [], 0.0
-        for i in range(0, n, 256):
-            x = data[i:i + 256]
-            mu, logvar = model.encode(x)
-            mus.append(mu)
-            kls.append(0.5 * (mu.square() + logvar.exp() - 1.0 - logvar))
-            sq += float(((torch.sigmoid(model.decoder(mu)) - x) ** 2).sum())
-        Z = torch.cat(mus).numpy().astype(np.float64)
-        kl_mean = torch.cat(kls).mean(0).numpy().astype(np.float64)
-    label = f"pytorch seed {args.seed}, {args.steps} steps, lr {args.lr}"
-    summary = analyse(label, [f"z{j:02}" for j in range(args.latents)], Z, kl_mean, names, factors)
-    recon = sq / n
-    print(f"reconstruction error {recon:.1f} (summed squared error per image), steps {args.steps}, lr {args.lr}")
+    summary, recon = evaluate(model, data, names, factors, args, args.steps)
+    if args.save_latents:
+        Z, kl = latent_means(model, data)
+        np.savez(args.save_latents, latents=Z, kl=kl, factors=factors, factor_names=np.array(names))
+    curve.append({"steps": args.steps, "informative": summary["informative"],
+                  "factors_matched": summary["factors_matched"], "reconstruction_error": recon})
     summary = {"pipeline": args.pipeline, "trainer": "pytorch " + torch.__version__, **summary,
                "reconstruction_error": recon, "steps": args.steps, "lr": args.lr, "beta": args.beta,
                "seed": args.seed, "threads": args.threads}
+    if args.eval_every:
+        summary["curve"] = curve
     out = args.out or os.path.join(ROOT, "bench", "results",
                                    f"latent_factors_torch_{args.steps}_seed{args.seed}.json")
     write_results(Path(out), summary)
+
+
+def latent_means(model, data):
+    """Every image's latent means and each latent's KL from the prior, averaged over images."""
+    with torch.no_grad():
+        mus, kls = [], []
+        for i in range(0, len(data), 256):
+            mu, logvar = model.encode(data[i:i + 256])
+            mus.append(mu)
+            kls.append(0.5 * (mu.square() + logvar.exp() - 1.0 - logvar))
+        return torch.cat(mus).numpy().astype(np.float64), torch.cat(kls).mean(0).numpy().astype(np.float64)
+
+
+def evaluate(model, data, names, factors, args, step):
+    """The latent means and mean KL of every image, correlated with the factors (`analyse`), and
+    the reconstruction error (squared error of the decoded means, summed per image)."""
+    Z, kl_mean = latent_means(model, data)
+    sq = 0.0
+    with torch.no_grad():
+        for i in range(0, len(data), 256):
+            x = data[i:i + 256]
+            sq += float(((torch.sigmoid(model.decoder(model.encode(x)[0])) - x) ** 2).sum())
+    label = f"pytorch seed {args.seed}, {step} steps, lr {args.lr}"
+    summary = analyse(label, [f"z{j:02}" for j in range(args.latents)], Z, kl_mean, names, factors)
+    recon = sq / len(data)
+    print(f"reconstruction error {recon:.1f} (summed squared error per image), steps {step}, lr {args.lr}")
+    return summary, recon
 
 
 if __name__ == "__main__":
