@@ -9,10 +9,10 @@
 //! moving 860 light-gray pixels by 0.16 (skin shade) tells the decoder less than moving 175
 //! pixels between white and black (hair length). The renderer balances Σ|Δpixel| between the
 //! quick world's factors; measured with these functions (32 faces at 64 × 64,
-//! `stages/examples/factor_information.rs`), its factors carry face width 36, hair length 43,
-//! eye size 14, eyebrow thickness 14, smile 15, fringe 14, hair darkness 9 and skin shade 7 nats,
-//! and the β-VAEs of issue 6 (flow's and PyTorch's) encode face width and hair length cleanly,
-//! hair darkness weakly, and skin shade never.
+//! `stages/examples/factor_information.rs`), its factors carry face width 35, hair length 43,
+//! fringe 20, smile 15, eye size 14, eyebrow thickness 14, hair darkness 7 and skin shade 7
+//! nats, and the β-VAEs of issue 6 (flow's and PyTorch's) encode face width, hair length and
+//! fringe cleanly, hair darkness weakly, and skin shade never.
 //!
 //! - [`information`]: for random base faces, the factor swept over 9 evenly spaced values with
 //!   every other factor held; the mean over faces and values of Σ|x(v) − x̄| (L1), of

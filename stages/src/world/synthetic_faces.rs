@@ -153,7 +153,8 @@ impl StageKind for SyntheticFaces {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: the broad ink line along the hairline and fringe (`face_renderer`, issue 6).
+        2
     }
 
     fn summary(&self) -> &'static str {
