@@ -12,7 +12,8 @@ latent means of those faces with their true factors exactly as bench/latent_fact
 every other).
 
     python3 bench/latent_factors_torch.py [--seed 0] [--steps 5000] [--lr 5e-4] [--threads 2]
-        [--eval-every K] [-p pipelines/quick-bvae.toml] [--set STAGE.KEY=VALUE ...] [--out FILE.json]
+        [--eval-every K] [--save-latents FILE.npz] [-p pipelines/quick-bvae.toml]
+        [--set STAGE.KEY=VALUE ...] [--out FILE.json]
 
 Needs the pipeline's `faces` and `split` nodes computed (`flow run`; the script runs
 `flow run --until split` itself) and the flow binary (FLOW_BIN, default target/release/flow).
@@ -115,8 +116,8 @@ def main():
 
     summary, recon = evaluate(model, data, names, factors, args, args.steps)
     if args.save_latents:
-        Z, kl = latent_means(model, data)
-        np.savez(args.save_latents, latents=Z, kl=kl, factors=factors, factor_names=np.array(names))
+        Z, kl_mean = latent_means(model, data)
+        np.savez(args.save_latents, latents=Z, kl=kl_mean, factors=factors, factor_names=np.array(names))
     curve.append({"steps": args.steps, "informative": summary["informative"],
                   "factors_matched": summary["factors_matched"], "reconstruction_error": recon})
     summary = {"pipeline": args.pipeline, "trainer": "pytorch " + torch.__version__, **summary,

@@ -330,7 +330,7 @@ fn an_intensity_interacts_with_the_factor_that_sets_its_area() {
 }
 
 /// The fringe moves a broad ink line over the skin, so what it tells a Bernoulli decoder does not
-/// hinge on the hair's shade (with a thin line it fell by a third for light hair, and β-VAE
+/// hinge on the hair's shade (with a thin line it fell by 30 % for light hair, and β-VAE
 /// latents followed the fringe only to |r| 0.73).
 #[test]
 fn fringe_information_barely_depends_on_hair_darkness() {

@@ -466,8 +466,8 @@ const OUTLINE: f32 = 0.014;
 /// scaled by hair darkness and no latent followed it better than |r| 0.73 (PyTorch, 50k steps).
 /// With the broad line the fringe always moves ink over skin: its information rises from 14 to
 /// 20 nats and barely depends on hair darkness (19.5–21.8 nats across it, against 11.8–16.5
-/// with the thin line), and fringe latents reach |r| 0.93–0.98 (issue 6;
-/// `stages/examples/factor_information.rs`).
+/// with the thin line), and fringe latents reach |r| 0.89–0.98 (flow, 4 seeds at 10k steps;
+/// issue 6, `stages/examples/factor_information.rs`).
 const HAIRLINE_INK: f32 = 0.04;
 
 /// Every part of one face, in unit coordinates.
