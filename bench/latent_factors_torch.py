@@ -110,13 +110,12 @@ def main():
             rate = step / (time.perf_counter() - start)
             print(f"step {step}/{args.steps} loss {loss.item():.1f} ({rate:.1f} steps/s)", file=sys.stderr)
         if args.eval_every and step % args.eval_every == 0 and step < args.steps:
-            summary, recon = evaluate(model, data, names, factors, args, step)
+            summary, recon, _, _ = evaluate(model, data, names, factors, args, step)
             curve.append({"steps": step, "informative": summary["informative"],
                           "factors_matched": summary["factors_matched"], "reconstruction_error": recon})
 
-    summary, recon = evaluate(model, data, names, factors, args, args.steps)
+    summary, recon, Z, kl_mean = evaluate(model, data, names, factors, args, args.steps)
     if args.save_latents:
-        Z, kl_mean = latent_means(model, data)
         np.savez(args.save_latents, latents=Z, kl=kl_mean, factors=factors, factor_names=np.array(names))
     curve.append({"steps": args.steps, "informative": summary["informative"],
                   "factors_matched": summary["factors_matched"], "reconstruction_error": recon})
@@ -130,31 +129,30 @@ def main():
     write_results(Path(out), summary)
 
 
-def latent_means(model, data):
-    """Every image's latent means and each latent's KL from the prior, averaged over images."""
+def encode_all(model, data):
+    """One pass over the images: their latent means, each latent's KL from the prior averaged
+    over images, and the reconstruction error (squared error of the decoded means, summed per
+    image, averaged over images)."""
     with torch.no_grad():
-        mus, kls = [], []
+        mus, kls, sq = [], [], 0.0
         for i in range(0, len(data), 256):
-            mu, logvar = model.encode(data[i:i + 256])
+            x = data[i:i + 256]
+            mu, logvar = model.encode(x)
             mus.append(mu)
             kls.append(0.5 * (mu.square() + logvar.exp() - 1.0 - logvar))
-        return torch.cat(mus).numpy().astype(np.float64), torch.cat(kls).mean(0).numpy().astype(np.float64)
+            sq += float(((torch.sigmoid(model.decoder(mu)) - x) ** 2).sum())
+    Z = torch.cat(mus).numpy().astype(np.float64)
+    return Z, torch.cat(kls).mean(0).numpy().astype(np.float64), sq / len(data)
 
 
 def evaluate(model, data, names, factors, args, step):
-    """The latent means and mean KL of every image, correlated with the factors (`analyse`), and
-    the reconstruction error (squared error of the decoded means, summed per image)."""
-    Z, kl_mean = latent_means(model, data)
-    sq = 0.0
-    with torch.no_grad():
-        for i in range(0, len(data), 256):
-            x = data[i:i + 256]
-            sq += float(((torch.sigmoid(model.decoder(model.encode(x)[0])) - x) ** 2).sum())
+    """The latents of every image correlated with the factors (`analyse`), printed; returns the
+    summary, the reconstruction error, the latent means and their mean KL."""
+    Z, kl_mean, recon = encode_all(model, data)
     label = f"pytorch seed {args.seed}, {step} steps, lr {args.lr}"
     summary = analyse(label, [f"z{j:02}" for j in range(args.latents)], Z, kl_mean, names, factors)
-    recon = sq / len(data)
     print(f"reconstruction error {recon:.1f} (summed squared error per image), steps {step}, lr {args.lr}")
-    return summary, recon
+    return summary, recon, Z, kl_mean
 
 
 if __name__ == "__main__":
