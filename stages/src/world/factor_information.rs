@@ -11,8 +11,8 @@
 //! quick world's factors; measured with these functions (32 faces at 64 × 64,
 //! `stages/examples/factor_information.rs`), its factors carry face width 35, hair length 43,
 //! fringe 20, smile 15, eye size 14, eyebrow thickness 14, hair darkness 7 and skin shade 7
-//! nats, and the β-VAEs of issue 6 (flow's and PyTorch's) encode face width and hair length
-//! cleanly, the fringe cleanly in most seeds, hair darkness weakly, and skin shade never.
+//! nats. What β-VAEs learnt from this world and from every variant of it tried for issue 6 is in
+//! `face-world-experiments.md` beside the renderer.
 //!
 //! - [`information`]: for random base faces, the factor swept over 9 evenly spaced values with
 //!   every other factor held; the mean over faces and values of Σ|x(v) − x̄| (L1), of
