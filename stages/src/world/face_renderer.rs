@@ -471,6 +471,12 @@ const OUTLINE: f32 = 0.014;
 /// with the thin line), and fringe latents reach |r| 0.89–0.98 (flow, 4 seeds at 10k steps;
 /// issue 6, `stages/examples/factor_information.rs`).
 const HAIRLINE_INK: f32 = 0.04;
+/// The half-width of the ink line around the face (about 2.5 pixels wide at 64 × 64, as the
+/// hairline's). Face width moves it over hair or background, so what the face's edge tells a
+/// decoder depends less on the skin's shade: the face width × skin shade interaction falls from
+/// 32 % to 26 % (`factor_information::interaction`), and β-VAEs encode face width and skin shade
+/// on separate latents (issue 6, world v3 in `face-world-experiments.md`).
+const FACE_INK: f32 = 0.04;
 
 /// Every part of one face, in unit coordinates.
 struct Face {
@@ -518,8 +524,10 @@ impl Face {
             h: 0.62,
             k: -0.40 + 0.90 * v("jaw"),
         };
-        let skin = 0.94 - 0.16 * v("skin_shade");
-        let hair = 0.36 - 0.26 * v("hair_darkness");
+        // Wide ranges, so that shade is worth ~20 nats to a decoder (world v3); the darkest skin
+        // (0.62) stays lighter than the lightest hair (0.42), so no edge between them vanishes.
+        let skin = 0.96 - 0.34 * v("skin_shade");
+        let hair = 0.42 - 0.40 * v("hair_darkness");
 
         // Hair: the head ellipse (more volume on the right), cut at its centre line, and a
         // curtain falling to `bottom`.
@@ -798,7 +806,7 @@ impl Face {
         for ear in &self.ears {
             canvas.paint(ear, self.skin, 1.0, ink(OUTLINE));
         }
-        canvas.paint(&self.head, self.skin, 1.0, ink(OUTLINE * 1.2));
+        canvas.paint(&self.head, self.skin, 1.0, ink(FACE_INK));
         for w in &self.wrinkles {
             canvas.paint(w, 0.22, 0.9 * self.age, None);
         }

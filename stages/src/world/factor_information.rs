@@ -6,13 +6,13 @@
 //! encodes a factor when what the factor saves in reconstruction, Σ_pixels KL(Bern(x) ‖ Bern(x̄)),
 //! outweighs β times the latent's KL. That saving depends on where in [0, 1] the pixels move,
 //! not only on how far: a change δ around intensity p is worth about δ² / (2 p (1 − p)) nats, so
-//! moving 860 light-gray pixels by 0.16 (skin shade) tells the decoder less than moving 175
-//! pixels between white and black (hair length). The renderer balances Σ|Δpixel| between the
-//! quick world's factors; measured with these functions (32 faces at 64 × 64,
-//! `stages/examples/factor_information.rs`), its factors carry face width 35, hair length 43,
-//! fringe 20, smile 15, eye size 14, eyebrow thickness 14, hair darkness 7 and skin shade 7
-//! nats. What β-VAEs learnt from this world and from every variant of it tried for issue 6 is in
-//! `face-world-experiments.md` beside the renderer.
+//! moving 860 light-gray pixels by 0.16 (world v2's skin shade: 7 nats) tells the decoder less
+//! than moving 175 pixels between white and black (hair length: 43). Measured with these
+//! functions (32 faces at 64 × 64, `stages/examples/factor_information.rs`), the quick world's
+//! factors (world v3) carry face width 40, hair length 39, skin shade 21, hair darkness 18, eye
+//! distance 18, eye size 13, smile 12.5 and eyebrow thickness 12 nats. What β-VAEs learnt from
+//! this world and from every variant of it tried for issue 6 is in `face-world-experiments.md`
+//! beside the renderer.
 //!
 //! - [`information`]: for random base faces, the factor swept over 9 evenly spaced values with
 //!   every other factor held; the mean over faces and values of Σ|x(v) − x̄| (L1), of

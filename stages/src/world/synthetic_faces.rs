@@ -9,10 +9,12 @@
 //! Choices the paper leaves open (each a parameter):
 //! - **Factors** (`factors`): `"full"` is all 13 factors of the renderer (face width, jaw, eye
 //!   distance, eye size, eyebrow thickness, nose length, smile, mouth width, hair length, hair
-//!   darkness, fringe, skin shade, age marks); `"quick"` is the 8 of comparable pixel impact
-//!   (face width, eye size, eyebrow thickness, smile, hair length, hair darkness, fringe, skin
-//!   shade: within 3× of each other at 64 × 64, see the renderer's test); or a comma-separated
-//!   list of names. Factors that are off are fixed at 0.5 (the average face).
+//!   darkness, fringe, skin shade, age marks); `"quick"` is 8 of comparable information to a
+//!   decoder (face width, eye distance, eye size, eyebrow thickness, smile, hair length, hair
+//!   darkness, skin shade: 12–40 nats each, `quick_world_factors_carry_comparable_information`
+//!   in the world tests), of which a β-VAE gives hair length, face width, hair darkness and
+//!   skin shade a latent each within 10,000 steps (`face-world-experiments.md`); or a
+//!   comma-separated list of names. Factors that are off are fixed at 0.5 (the average face).
 //! - **Distribution** (`distribution`): each active factor independently `"uniform"` on [0, 1]
 //!   (the default; what SYNTHETIC-WORLD.md measured), or `"truncated-normal"`: N(0.5, 0.2²)
 //!   redrawn until it falls in [0, 1] (most faces near average, as in natural face sets).
@@ -47,12 +49,12 @@ use crate::world::tables::{Column, numbered_ids, table};
 /// The quick world's factors.
 pub const QUICK_FACTORS: [&str; 8] = [
     "face_width",
+    "eye_distance",
     "eye_size",
     "brow_thickness",
     "smile",
     "hair_length",
     "hair_darkness",
-    "fringe",
     "skin_shade",
 ];
 
@@ -154,7 +156,9 @@ impl StageKind for SyntheticFaces {
 
     fn version(&self) -> u32 {
         // 2: the broad ink line along the hairline and fringe (`face_renderer`, issue 6).
-        2
+        // 3: wider skin and hair shade ranges, a broad ink line round the face; the quick world
+        //    has eye distance in place of the fringe (issue 6, world v3).
+        3
     }
 
     fn summary(&self) -> &'static str {
@@ -179,7 +183,7 @@ impl StageKind for SyntheticFaces {
                 "factors",
                 ParamType::Str,
                 ParamValue::Str("full".into()),
-                "\"full\" (13 factors), \"quick\" (8 of comparable pixel impact) or a comma-separated list of factor names",
+                "\"full\" (13 factors), \"quick\" (8 of comparable information to a decoder) or a comma-separated list of factor names",
             ),
             ParamSpec::with_default(
                 "distribution",
