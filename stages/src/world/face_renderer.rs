@@ -13,12 +13,13 @@
 //! identical on every machine.
 //!
 //! The look follows what SYNTHETIC-WORLD.md measured a β-VAE needs: a white background, dark
-//! features and outlines (pixels near 0 and 1), features drawn large enough that each factor
-//! moves a comparable number of pixels, and a built-in asymmetry (a side parting on the
-//! viewer's left with the fringe swept to the right, more hair volume on the right, the nose
-//! shaded on its right side) so that a mirror-flipped face is a different image. The variants
-//! of this look that were tried for issue 6, and what a β-VAE learnt from each, are recorded in
-//! `face-world-experiments.md` beside this file.
+//! features and outlines (pixels near 0 and 1), features drawn large enough and shades ranging
+//! wide enough that each factor tells a decoder a comparable amount (`factor_information`),
+//! broad ink lines along the face's edge and the hairline, and a built-in asymmetry (a side
+//! parting on the viewer's left with the fringe swept to the right, more hair volume on the
+//! right, the nose shaded on its right side) so that a mirror-flipped face is a different
+//! image. The variants of this look that were tried for issue 6, and what a β-VAE learnt from
+//! each, are recorded in `face-world-experiments.md` beside this file.
 //!
 //! Factors (all in [0, 1]; 0.5 is the average face) and what they move:
 //!
