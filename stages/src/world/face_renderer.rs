@@ -468,9 +468,10 @@ const OUTLINE: f32 = 0.014;
 /// skin, worth less to a Bernoulli decoder the lighter the hair; β-VAEs then encoded the fringe
 /// scaled by hair darkness and no latent followed it better than |r| 0.73 (PyTorch, 50k steps).
 /// With the broad line the fringe always moves ink over skin: its information rises from 14 to
-/// 20 nats and barely depends on hair darkness (19.5–21.8 nats across it, against 11.8–16.5
-/// with the thin line), and fringe latents reach |r| 0.89–0.98 (flow, 4 seeds at 10k steps;
-/// issue 6, `stages/examples/factor_information.rs`).
+/// 20 nats and barely depends on hair darkness (19.5–21.8 nats across it in world v2, 16.4–19.6
+/// with v3's wider hair range, against 11.8–16.5 with the thin line), and fringe latents reached |r| 0.89–0.98 (flow, 4 seeds at 10k steps,
+/// world v2, when the fringe was a quick-world factor; issue 6,
+/// `stages/examples/factor_information.rs`).
 const HAIRLINE_INK: f32 = 0.04;
 /// The half-width of the ink line around the face (about 2.5 pixels wide at 64 × 64, as the
 /// hairline's). Face width moves it over hair or background, so what the face's edge tells a
