@@ -1,7 +1,7 @@
 //! flow-stages: the catalog of stage kinds, one file per kind.
 //!
 //! Each stage file opens with a doc comment citing what it implements (for the science stages,
-//! the paper section and the METHODS.md section) and documents every choice the source leaves
+//! the paper section and the docs/METHODS.md section) and documents every choice the source leaves
 //! open; such choices are parameters with defaults. Stages never touch the cache: they get input
 //! artifacts and return output artifacts through the engine's stage contract.
 

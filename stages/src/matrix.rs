@@ -2,7 +2,7 @@
 //! a split or a per-unit mask sits in an Arrow table, how rows of different inputs are matched,
 //! and how results are written back (JSON numbers, tables).
 //!
-//! Conventions (METHODS.md, "Inputs of the analysis stages"):
+//! Conventions (docs/METHODS.md, "Inputs of the analysis stages"):
 //! - A **matrix** table has one row per image and one numeric column per matrix column, in
 //!   column order (names don't matter). An optional column [`IMAGE_ID`] (Utf8 or integer) names
 //!   the image of each row and is not part of the matrix. Float, integer and boolean columns are

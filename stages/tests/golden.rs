@@ -1,5 +1,5 @@
 //! Golden tests: the analysis stages on the shared reference cases (shared/cases, copied into
-//! tests/data/cases), every METHODS.md output field to 1e-9 absolute (p-values 1e-9 relative).
+//! tests/data/cases), every docs/METHODS.md output field to 1e-9 absolute (p-values 1e-9 relative).
 
 mod common;
 
@@ -77,7 +77,7 @@ fn mixture_artificial_case() {
     };
     let want = expected("artificial_mixture", "expected_mixture.json");
     assert_fields(got, &want, &["A_normalised"]);
-    // The reference file names the mixed responses `Y_mixed`; METHODS.md names them `mixed`.
+    // The reference file names the mixed responses `Y_mixed`; docs/METHODS.md names them `mixed`.
     assert_close(&got["mixed"], &want["Y_mixed"], "mixed", 1e-9);
     let Some(Artifact::Table(t)) = outs.get("mixed") else {
         panic!("no mixed table")

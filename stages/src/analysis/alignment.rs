@@ -1,7 +1,7 @@
 //! `alignment`: the alignment score, DCI completeness (Eastwood & Williams 2018) of a weight
 //! matrix from model units to neurons.
 //!
-//! Paper: Online methods, "Alignment score" (eqs. 4–7). Exact semantics: METHODS.md §2:
+//! Paper: Online methods, "Alignment score" (eqs. 4–7). Exact semantics: docs/METHODS.md §2:
 //! R[d, j] = |coef[d, j]|; p_dj = R_dj / Σ_d R_dj; H_j = −Σ_d p_dj log_D p_dj (0·log 0 = 0);
 //! ρ_j = Σ_d R_dj / Σ_dj R_dj; C_j = ρ_j (1 − H_j); alignment = Σ_j C_j.
 //!

@@ -1,7 +1,7 @@
 //! `corr-ratio`: the average correlation ratio and the average unit proportion.
 //!
 //! Paper: Online methods, "Average correlation ratio and average unit proportion" (Fig. 5).
-//! Exact semantics: METHODS.md §5:
+//! Exact semantics: docs/METHODS.md §5:
 //! - |Pearson| over all images between each neuron and each informative unit.
 //! - ratio_j = max_u |r_uj| / Σ_u |r_uj|; best_j = argmax (first on ties), a column index of
 //!   `units`.

@@ -1,7 +1,7 @@
 //! `decode`: decoding novel faces from single neurons.
 //!
 //! Paper: Online methods, "Decoding novel faces from single neurons" (Fig. 6). Exact semantics:
-//! METHODS.md §6:
+//! docs/METHODS.md §6:
 //! - Informative units only (variance of the raw activations over all images ≥
 //!   `var_threshold`, or the `informative` port); units and neurons z-scored with the mean and
 //!   population std of the **shared** images; held-out images use the same statistics.

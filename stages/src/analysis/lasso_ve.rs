@@ -1,8 +1,8 @@
 //! `lasso-ve`: Lasso variance explained of each neuron from a model's units.
 //!
 //! Paper: Online methods, "Variance explained" (and "Filtering out uninformative models",
-//! "Alignment score", which reuse it). Exact semantics: METHODS.md §1; the numbered rules below
-//! are METHODS' rules.
+//! "Alignment score", which reuse it). Exact semantics: docs/METHODS.md §1; the numbered rules
+//! below are METHODS' rules.
 //!
 //! 1. A unit is *uninformative* iff the variance (ddof 0) of its **raw** activations over all
 //!    images is < `var_threshold`; the optional `informative` port (a boolean per unit) replaces

@@ -1,8 +1,8 @@
 //! `mixture`: artificial neurophysiological data, the responses linearly recombined.
 //!
-//! Paper: Online methods, "Artificial neurophysiological data". Exact semantics: METHODS.md §4:
-//! Y_z = responses z-scored over all images (population std); A' = |A| / colsum(|A|);
-//! mixed = Y_z · A' (mixed neuron k = Σ_j A'_jk z_j).
+//! Paper: Online methods, "Artificial neurophysiological data". Exact semantics:
+//! docs/METHODS.md §4: Y_z = responses z-scored over all images (population std);
+//! A' = |A| / colsum(|A|); mixed = Y_z · A' (mixed neuron k = Σ_j A'_jk z_j).
 //!
 //! - A is the `mixing` input (n_neurons × n_neurons raw draws; their absolute values are used),
 //!   or, without it, n_neurons² standard normal draws from the node's seed (ChaCha8, row-major,

@@ -7,9 +7,9 @@
 //! intrinsic dimensionality of the β-VAE latent representation and computing its alignment with
 //! itself".
 //!
-//! Each subset of neurons plays the part of a model's units: `lasso-ve` (METHODS.md §1) of the
+//! Each subset of neurons plays the part of a model's units: `lasso-ve` (docs/METHODS.md §1) of the
 //! full population (`targets`, by default the `responses` themselves) from the subset, then its
-//! `alignment` (METHODS.md §2). Against artificial mixtures (Fig. 3c) connect the mixture to
+//! `alignment` (docs/METHODS.md §2). Against artificial mixtures (Fig. 3c) connect the mixture to
 //! `targets` and set `zero_uninformative = false` and a 3-fold split, as for the models.
 //!
 //! Choices the paper leaves open, as params: the sizes are `n_sizes` (5) distinct integers

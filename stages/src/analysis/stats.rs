@@ -2,7 +2,7 @@
 //!
 //! Paper: Online methods, "Statistical tests" ("a two-tailed Welch's t-test for all pairwise
 //! model comparisons") and Results (Fig. 3d,e: UDR against alignment). Exact semantics of the
-//! test: METHODS.md §7 ([`crate::analysis::welch`]).
+//! test: docs/METHODS.md §7 ([`crate::analysis::welch`]).
 //!
 //! - Input `scores`: gathered per-model results of any analysis stage (`lasso-ve`, `alignment`,
 //!   `corr-ratio`, `decode`, …). For every metric in `metrics` (a comma-separated list of result

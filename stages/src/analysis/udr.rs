@@ -2,7 +2,7 @@
 //! models of one hyper-parameter setting.
 //!
 //! Paper: Online methods, "Unsupervised Disentanglement Ranking (UDR) score" (eq. 8) and "Model
-//! selection based on training performance". Exact semantics: METHODS.md §3. Three variants:
+//! selection based on training performance". Exact semantics: docs/METHODS.md §3. Three variants:
 //!
 //! - `library` (primary; disentanglement_lib's `compute_udr_sklearn` with
 //!   `correlation_matrix="spearman"`, `filter_low_kl=True`):

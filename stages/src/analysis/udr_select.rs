@@ -2,7 +2,7 @@
 //!
 //! Paper: Online methods, "Model selection based on training performance": "we used the UDR
 //! score to select 51 model instances with the most disentangled representations (within the
-//! top 15% of UDR scores)". UDR itself is METHODS.md §3 (stage `udr`, one node per β).
+//! top 15% of UDR scores)". UDR itself is docs/METHODS.md §3 (stage `udr`, one node per β).
 //!
 //! Input `udr`: gathered `udr` results (one per hyper-parameter setting). Their model scores
 //! (variant `variant`, default the library's) are pooled; models with a null score are never

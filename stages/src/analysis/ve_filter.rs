@@ -2,7 +2,7 @@
 //!
 //! Paper: Online methods, "Filtering out uninformative models": "We filtered out all models
 //! where VE < mean(VE) − SD(VE), with mean(VE) and SD(VE) the mean and standard deviation of VE
-//! scores across all models", VE being each model's `ve_mean` from `lasso-ve` (METHODS.md §1).
+//! scores across all models", VE being each model's `ve_mean` from `lasso-ve` (docs/METHODS.md §1).
 //!
 //! Choices the paper leaves open: the SD's ddof is `sd_ddof` (default 0, numpy's `std`); the
 //! models compared are exactly those gathered into this node (all classes together, or one

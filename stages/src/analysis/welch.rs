@@ -1,8 +1,9 @@
 //! `welch`: the two-sided Welch t-test of two samples.
 //!
 //! Paper: Online methods, "Statistical tests" ("a two-tailed Welch's t-test for all pairwise
-//! model comparisons"). Exact semantics: METHODS.md §7: t = (mean_a − mean_b)/√(v_a + v_b) with
-//! v = s²/n (s with ddof 1); Welch–Satterthwaite df = (v_a + v_b)² / (v_a²/(n_a − 1) + v_b²/(n_b − 1));
+//! model comparisons"). Exact semantics: docs/METHODS.md §7:
+//! t = (mean_a − mean_b)/√(v_a + v_b) with v = s²/n (s with ddof 1);
+//! Welch–Satterthwaite df = (v_a + v_b)² / (v_a²/(n_a − 1) + v_b²/(n_b − 1));
 //! p two-sided from Student's t with df degrees of freedom, accurate in the far tail
 //! ([`crate::numeric::student_t`]).
 //!

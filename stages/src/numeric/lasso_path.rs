@@ -1,4 +1,4 @@
-//! The Lasso along a path of penalties, solved exactly (METHODS.md §1.3 and §1.9).
+//! The Lasso along a path of penalties, solved exactly (docs/METHODS.md §1.3 and §1.9).
 //!
 //! The problem is scikit-learn's, min (1/(2m))‖y − Xw‖² + α‖w‖₁ with X and y centred on the m
 //! fitting images, written in covariance form: with G = XᵀX/m and c = Xᵀy/m it is

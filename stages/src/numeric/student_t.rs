@@ -1,4 +1,4 @@
-//! The Student t distribution's two-sided tail, accurate far into the tail (METHODS.md §7:
+//! The Student t distribution's two-sided tail, accurate far into the tail (docs/METHODS.md §7:
 //! relative error < 1e-6 down to p = 1e-12; here ~1e-13 relative in practice).
 //!
 //! P(|T| ≥ |t|) for T ~ t(ν) is the regularised incomplete beta I_x(ν/2, 1/2) at

@@ -23,7 +23,7 @@
 //!   representation (classifier) of every image of `encode`;
 //! - `kl`: one row per latent: `kl`, its mean KL(q(z|x) ‖ p(z)) over the `encode` images (VAEs;
 //!   null otherwise), and `variance`, the variance (ddof 0) of its means over them — the two
-//!   "informative" rules of METHODS.md (udr reads `kl`, lasso-ve the variance of `latents`);
+//!   "informative" rules of docs/METHODS.md (udr reads `kl`, lasso-ve the variance of `latents`);
 //! - `curve`: `step`, `loss`, `reconstruction`, `kl`, `validation_accuracy`, means over windows
 //!   of max(1, steps / 1000) steps;
 //! - `result` (JSON): the model and its settings, steps trained, and on the training images the
@@ -76,7 +76,7 @@ pub struct Train;
 const MODELS: &[&str] = &["beta-vae", "vae", "ae", "classifier"];
 const DEVICES: &[&str] = &["auto", "cpu", "cuda"];
 
-/// Mean KL above which a latent counts as informative (METHODS.md; udr's default).
+/// Mean KL above which a latent counts as informative (docs/METHODS.md; udr's default).
 const KL_INFORMATIVE: f64 = 0.01;
 
 /// The wall time between checkpoints: `FLOW_CHECKPOINT_SECONDS`, default 300.

@@ -8,7 +8,7 @@
 //!
 //! Choices the paper leaves open (params with defaults):
 //! - Informative: for VAEs, mean KL(q(z|x) ‖ p(z)) over the `images` above `kl_threshold` = 0.01
-//!   (METHODS.md's rule), ordered by KL; for the AE (no prior), the variance of the codes over
+//!   (docs/METHODS.md's rule), ordered by KL; for the AE (no prior), the variance of the codes over
 //!   the `images` ≥ `var_threshold` = 0.01, ordered by variance. `max_latents` = 0 shows all.
 //! - Values: `columns` = 9 values evenly spaced in [−`range`, +`range`] (`range` = 3); for VAEs
 //!   in prior units (the value replaces the latent), for the AE in standard deviations of that

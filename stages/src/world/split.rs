@@ -6,7 +6,7 @@
 //! used to test decoding, "randomly chosen"; 62 seen only by the models; the models train on
 //! mirror-flipped images; the classifier gets 5 × 5-pixel translations of each face and an
 //! 80 %/10 %/10 % train/validation/test split), "Variance explained" (10-fold CV and a test set
-//! of images with neural data) and DESIGN.md §2 "The paper's splits"; METHODS.md §1 fixes how
+//! of images with neural data) and DESIGN.md §2 "The paper's splits"; docs/METHODS.md §1 fixes how
 //! `lasso-ve` reads `train` and `fold`.
 //!
 //! Choices the paper leaves open (each a parameter):
