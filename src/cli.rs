@@ -69,7 +69,7 @@ pub struct NodeArgs {
     /// A node name such as `bvae[beta=2.5,seed=3]`, a stage name (its only node), or a key prefix
     #[arg(value_name = "NODE")]
     pub node: String,
-    /// The pipeline the node belongs to [default: the pipeline last run or planned with this cache]
+    /// The pipeline the node belongs to [default: the pipeline you last ran with this cache]
     #[arg(short, long, value_name = "FILE")]
     pub pipeline: Option<PathBuf>,
     /// Parameter overrides, as given to `flow run`
@@ -223,7 +223,7 @@ pub enum CacheCommand {
         #[arg(long)]
         repair: bool,
     },
-    /// Remove artifacts: those no given pipeline reaches, and/or by size or age of last use
+    /// Remove artifacts (those no given pipeline reaches, or by size or age of last use) and orphaned checkpoints
     Gc(GcArgs),
     /// Disk use per stage kind
     Du,
@@ -240,6 +240,9 @@ pub struct GcArgs {
     /// Remove artifacts not used for this long (e.g. 30d, 12h)
     #[arg(long, value_name = "AGE")]
     pub max_age: Option<String>,
+    /// Remove training checkpoints (scratch) of nodes nobody runs, unchanged for this long
+    #[arg(long, value_name = "AGE", default_value = "7d")]
+    pub scratch_max_age: String,
     /// Say what would be removed without removing it
     #[arg(long)]
     pub dry_run: bool,

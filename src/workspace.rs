@@ -1,7 +1,7 @@
 //! Where things are for one command: the cache directory (`--cache`, `FLOW_CACHE`, or `.flow/`
 //! beside the pipeline file), the catalog, and the pipeline and plan a command works on. The
-//! pipeline last run or planned with a cache is remembered in it (`last-pipeline`), so that
-//! `flow explain NODE` needs no `-p FILE`.
+//! pipeline a user last ran with a cache is remembered in it ([`Store::last_pipeline`]), so that
+//! `flow explain NODE` needs no `-p FILE`. Commands that only look open the cache read-only.
 
 use std::path::{Path, PathBuf};
 
@@ -29,18 +29,23 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// The cache directory: `--cache`/`FLOW_CACHE`, else `.flow/` beside the pipeline file, else
+/// `.flow/` here.
+fn cache_root(global: &Global, pipeline: Option<&Path>) -> PathBuf {
+    match (&global.cache, pipeline) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(file)) => file
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            .join(".flow"),
+        (None, None) => PathBuf::from(".flow"),
+    }
+}
+
 impl Workspace {
     /// Opens the cache for a command about `pipeline` (or about no pipeline: the current directory).
     pub fn open(global: &Global, pipeline: Option<&Path>) -> Result<Workspace, CliError> {
-        let root = match (&global.cache, pipeline) {
-            (Some(dir), _) => dir.clone(),
-            (None, Some(file)) => file
-                .parent()
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-                .join(".flow"),
-            (None, None) => PathBuf::from(".flow"),
-        };
-        let store = Store::open(&root)?;
+        let store = Store::open(cache_root(global, pipeline))?;
         Ok(Workspace {
             store,
             catalog: flow_stages::catalog(),
@@ -48,16 +53,26 @@ impl Workspace {
         })
     }
 
-    /// Loads, validates and expands a pipeline, remembering it as this cache's last pipeline.
+    /// [`Workspace::open`] for commands that only look (`plan`, `status`, `dag`, `explain`,
+    /// `show`): the cache is opened read-only, so they write nothing, not even a directory.
+    pub fn open_read_only(global: &Global, pipeline: Option<&Path>) -> Workspace {
+        Workspace {
+            store: Store::open_read_only(cache_root(global, pipeline)),
+            catalog: flow_stages::catalog(),
+            color: use_color(global.color),
+        }
+    }
+
+    /// Loads, validates and expands a pipeline, remembering it as this user's last pipeline with
+    /// the cache (unless the cache was opened read-only).
     pub fn load(&self, file: &Path, sets: &[String]) -> Result<(Pipeline, Plan), CliError> {
         let pipeline = flow_engine::load_pipeline(file, sets, &self.catalog)
             .map_err(|e| CliError::Pipeline(e, self.color))?;
         let plan =
             flow_engine::plan::plan(&pipeline).map_err(|e| CliError::Pipeline(e, self.color))?;
-        let _ = std::fs::write(
-            self.store.root().join("last-pipeline"),
-            pipeline.path.display().to_string(),
-        );
+        if !self.store.is_read_only() {
+            let _ = self.store.set_last_pipeline(&pipeline.path);
+        }
         Ok((pipeline, plan))
     }
 
@@ -71,14 +86,12 @@ impl Workspace {
         if let Some(p) = given {
             return Ok(p.to_path_buf());
         }
-        std::fs::read_to_string(self.store.root().join("last-pipeline"))
-            .map(|s| PathBuf::from(s.trim()))
-            .map_err(|_| {
-                CliError::usage(format!(
-                    "which pipeline? no pipeline has been run with the cache {} yet; give `-p FILE`",
-                    self.store.root().display()
-                ))
-            })
+        self.store.last_pipeline().ok_or_else(|| {
+            CliError::usage(format!(
+                "which pipeline? no pipeline has been run with the cache {} yet; give `-p FILE`",
+                self.store.root().display()
+            ))
+        })
     }
 }
 

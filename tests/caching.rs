@@ -250,3 +250,59 @@ fn an_imported_directory_is_keyed_by_the_content_of_its_files() {
         "a renamed file re-runs it"
     );
 }
+
+/// Every path under `dir` with its size and modification time.
+fn snapshot(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                stack.push(entry.path());
+            }
+            out.push((
+                entry.path().display().to_string(),
+                meta.len(),
+                meta.modified().unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn looking_at_a_pipeline_writes_nothing_into_the_cache() {
+    let p = Project::new();
+    p.write("sweep.toml", common::SWEEP);
+    p.run_ok("sweep.toml", &[]);
+    // Let a last-use time written now be distinguishable from one written by the commands.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let before = snapshot(&p.cache());
+    for args in [
+        vec!["plan", "sweep.toml"],
+        vec!["status", "sweep.toml"],
+        vec!["dag", "sweep.toml"],
+        vec!["explain", "total", "-p", "sweep.toml"],
+        vec!["show", "total", "-p", "sweep.toml"],
+    ] {
+        let ran = p.flow(&args);
+        assert_eq!(ran.code, 0, "{args:?}: {}", ran.stderr);
+        assert_eq!(
+            snapshot(&p.cache()),
+            before,
+            "`flow {}` wrote",
+            args.join(" ")
+        );
+    }
+}
+
+#[test]
+fn plan_on_a_new_project_creates_no_cache() {
+    let p = Project::new();
+    p.write("sweep.toml", common::SWEEP);
+    let ran = p.flow(&["plan", "sweep.toml"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(!p.cache().exists());
+}

@@ -379,3 +379,65 @@ var_threshold = 0.0
     let d = std::fs::read_to_string(p.path("d.json")).unwrap();
     assert!(d.contains("\"rows\": 4") || d.contains("\"rows\":4"), "{d}");
 }
+
+/// Each output port's content digest of node `node`, from its manifest.
+fn port_digests(p: &Project, file: &str, node: &str) -> Vec<(String, String)> {
+    let dir = common::object_dir(p, file, node);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    manifest["ports"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(port, record)| {
+            (
+                port.clone(),
+                record["content"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_thread_count_does_not_change_a_trained_models_bytes() {
+    // The thread count is not in the key (engine/DESIGN.md), so it must not change any byte:
+    // weights, latents, KL, curve and result from 1, 2 and 4 threads are identical.
+    let mut digests = Vec::new();
+    for threads in [1, 2, 4] {
+        let p = Project::new();
+        p.write(
+            "t.toml",
+            &pipeline("beta-vae", &format!("beta = 4.0\nthreads = {threads}")),
+        );
+        p.run_ok("t.toml", &["--jobs", "4"]);
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(common::object_dir(&p, "t.toml", "model").join("manifest.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            manifest["threads"], threads,
+            "the manifest records the threads"
+        );
+        digests.push((threads, port_digests(&p, "t.toml", "model")));
+    }
+    for (threads, d) in &digests[1..] {
+        assert_eq!(d, &digests[0].1, "{threads} threads vs 1");
+    }
+}
+
+#[test]
+fn the_key_holds_the_resolved_device_not_auto() {
+    let p = Project::new();
+    p.write("t.toml", &pipeline("beta-vae", "beta = 4.0"));
+    // The model's key is known once its inputs are: compute them, not the model.
+    p.run_ok("t.toml", &["--until", "split"]);
+    let rows = p.plan_json("t.toml", &[]);
+    let model = rows.iter().find(|r| r["name"] == "model").unwrap();
+    let written = p.plan_json("t.toml", &["--set", "model.device=cpu"]);
+    let forced = written.iter().find(|r| r["name"] == "model").unwrap();
+    assert_eq!(model["params"]["device"], "cpu", "{model}");
+    // `auto` resolves to the CPU in a build without CUDA: the same key as writing "cpu".
+    assert!(model["key"].is_string(), "{model}");
+    assert_eq!(model["key"], forced["key"]);
+}

@@ -227,3 +227,103 @@ fn extends_overrides_the_parent_and_errors_point_into_the_right_file() {
         &["unknown parameter `rowz`", "broken.toml:5:1"],
     );
 }
+
+/// `flow plan` on `text`: the stderr of a rejected plan (exit 2), which must not have written
+/// anything into the cache.
+fn plan_rejects(text: &str) -> String {
+    let p = Project::new();
+    p.write("bad.toml", text);
+    let planned = p.flow(&["plan", "bad.toml"]);
+    assert_eq!(
+        planned.code, 2,
+        "expected a plan-time error, got:\n{}{}",
+        planned.stdout, planned.stderr
+    );
+    assert!(p.objects().is_empty());
+    planned.stderr
+}
+
+#[test]
+fn a_bad_value_in_a_sweep_is_reported_at_plan_time_at_that_value() {
+    let e = plan_rejects(
+        "[stages.a]\nkind = \"constant\"\nvalue = 1.0\nsweep.rows = [2, -1, 3]\nsweep.seed = [0, 1]\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "stage `a` at [rows=-1]: parameter `rows`: must be ≥ 0",
+            "bad.toml:4:18",
+            "this swept value",
+        ],
+    );
+    // Once per distinct parameter set: the seed axis does not repeat the report.
+    assert_eq!(e.matches("parameter `rows`").count(), 1, "{e}");
+}
+
+#[test]
+fn a_swept_training_param_out_of_range_fails_before_any_training() {
+    let e = plan_rejects(
+        "[stages.faces]\nkind = \"synthetic-faces\"\nimages = 8\n\n\
+         [stages.bvae]\nkind = \"train\"\nimages = \"faces.images\"\n\
+         sweep.beta = [1.0, -2.0]\nsweep.lr = [1e-4, 0.0]\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "stage `bvae` at [beta=-2,lr=0.0001]: parameter `beta`: must be ≥ 0",
+            "bad.toml:8:20",
+            "stage `bvae` at [beta=1,lr=0]: parameter `lr`: must be positive, got 0",
+            "bad.toml:9:19",
+        ],
+    );
+    assert_eq!(
+        e.matches("must be positive").count(),
+        1,
+        "once per bad value:\n{e}"
+    );
+}
+
+#[test]
+fn a_bad_fixed_value_is_reported_once_at_the_value_not_per_instance() {
+    let e = plan_rejects(
+        "[stages.a]\nkind = \"constant\"\nvalue = 1.0\nrows = -4\nsweep.seed = { range = [0, 5] }\n",
+    );
+    assert_has(
+        &e,
+        &["stage `a`: parameter `rows`: must be ≥ 0", "bad.toml:4:8"],
+    );
+    assert_eq!(e.matches("must be ≥ 0").count(), 1, "{e}");
+}
+
+#[test]
+fn a_classifier_without_its_classifier_table_is_a_plan_time_error() {
+    let e = plan_rejects(
+        "[stages.faces]\nkind = \"synthetic-faces\"\nimages = 8\n\n\
+         [stages.net]\nkind = \"train\"\nmodel = \"classifier\"\nimages = \"faces.images\"\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "stage `net`: input `classifier`: model = \"classifier\" needs the `classifier` input",
+            "bad.toml:5:9",
+        ],
+    );
+}
+
+#[test]
+fn an_input_a_setting_does_not_use_is_reported_at_the_input() {
+    let e = plan_rejects(
+        "[stages.faces]\nkind = \"synthetic-faces\"\nimages = 8\n\n\
+         [stages.split]\nkind = \"split\"\nimages = \"faces.images\"\n\n\
+         [stages.net]\nkind = \"train\"\nmodel = \"ae\"\nimages = \"faces.images\"\n\
+         classifier = \"split.classifier\"\n",
+    );
+    assert_has(
+        &e,
+        &[
+            "input `classifier`: is only used by model = \"classifier\"",
+            "bad.toml:13:14",
+            "this input",
+        ],
+    );
+}

@@ -1,4 +1,5 @@
-//! [`Store::gc`]: removing objects by reachability, age and total size, and
+//! [`Store::gc`]: removing objects by reachability, age and total size, and orphaned scratch
+//! directories (see [`Store::orphaned_scratch`]), and
 //! [`Store::clean_stale_staging`]: removing what killed processes left in `tmp/`.
 //!
 //! An object whose key lock is held (being written, or deliberately pinned) is never removed.
@@ -20,6 +21,9 @@ pub struct GcPolicy {
     pub max_size: Option<u64>,
     /// Remove objects not used for longer than this.
     pub max_age: Option<Duration>,
+    /// Remove scratch directories (checkpoints) of keys nobody computes that have not changed
+    /// for longer than this; scratch of an already published key goes in any case.
+    pub scratch_max_age: Option<Duration>,
     /// Report what would be removed, remove nothing.
     pub dry_run: bool,
 }
@@ -40,12 +44,14 @@ pub struct GcReport {
     pub kept_bytes: u64,
     /// Stale staging directories and temporary files removed (or, in a dry run, found).
     pub stale_staging: usize,
+    /// Orphaned scratch directories removed (or, in a dry run, found): key and bytes.
+    pub scratch: Vec<(Digest, u64)>,
 }
 
 impl Store {
     /// Removes, in order: objects not in `keep`, objects unused for longer than `max_age`,
-    /// then least-recently-used objects until the total is at most `max_size`; and stale
-    /// entries of `tmp/`. Objects whose lock is held are skipped.
+    /// then least-recently-used objects until the total is at most `max_size`; orphaned
+    /// scratch; and stale entries of `tmp/`. Whatever has its key lock held is skipped.
     pub fn gc(&self, policy: &GcPolicy) -> Result<GcReport, CacheError> {
         let stale_staging = if policy.dry_run {
             self.stale_temp_entries()?.len()
@@ -93,6 +99,17 @@ impl Store {
                 }
             }
             kept = still_kept;
+        }
+
+        for (key, dir, bytes) in self.orphaned_scratch(policy.scratch_max_age)? {
+            // Re-check under the key's lock: a run may have started on it since the scan.
+            let Some(_lock) = self.try_lock(&key)? else {
+                continue;
+            };
+            if !policy.dry_run {
+                fs::remove_dir_all(&dir).map_err(io_at(&dir))?;
+            }
+            report.scratch.push((key, bytes));
         }
 
         report.kept_objects = kept.len();

@@ -5,12 +5,15 @@
 //! [`Store::publish`]), serialises writers of the same key with per-key file locks
 //! ([`Store::lock`]), checks objects cheaply on read ([`Store::get`]) and thoroughly on demand
 //! ([`Store::verify`]), and removes what is no longer wanted ([`Store::gc`]). It also memoises
-//! the content hashes of imported files ([`Store::hash_file`]). The engine keeps its own
-//! "last run" records under `index/`; the store only reserves the directory.
+//! the content hashes of imported files and folders ([`Store::hash_file`], [`Store::hash_dir`]).
+//! Every other area of a cache directory — scratch space, the engine's records, generated
+//! pipelines — is reached through a `Store` method too ([`areas`](Store::scratch)), so no other
+//! crate joins paths onto the cache root.
 //!
 //! The cache works on files only: it never looks inside them. See `DESIGN.md` beside this
 //! crate for the layout on disk and the atomicity and locking arguments.
 
+mod areas;
 mod digest;
 mod error;
 mod fsutil;

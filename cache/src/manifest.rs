@@ -47,6 +47,10 @@ pub struct Manifest {
     pub content: Digest,
     pub flow_version: String,
     pub host: String,
+    /// Threads the computation was given (provenance only: never part of the key, see the
+    /// engine's key rule). Absent in manifests written before it was recorded.
+    #[serde(default)]
+    pub threads: Option<u32>,
     pub created_unix: f64,
     pub seconds: f64,
 }
@@ -61,6 +65,7 @@ pub struct ManifestDraft {
     pub inputs: serde_json::Value,
     pub flow_version: String,
     pub host: String,
+    pub threads: Option<u32>,
     pub seconds: f64,
 }
 
@@ -102,6 +107,7 @@ impl Manifest {
             flow_version: draft.flow_version,
             host: draft.host,
             created_unix,
+            threads: draft.threads,
             seconds: draft.seconds,
         }
     }
@@ -150,7 +156,26 @@ impl PortRecord {
     pub(crate) fn scan(dir: &Path, sync: bool) -> Result<PortRecord, CacheError> {
         let mut files = Vec::new();
         let mut dirs = vec![dir.to_path_buf()];
-        walk(dir, "", &mut files, &mut dirs)?;
+        walk(dir, "", Links::Refuse, &mut files, &mut dirs)?;
+        Self::hash(files, dirs, sync)
+    }
+
+    /// [`PortRecord::scan`] of a directory outside the cache (an imported folder): symbolic
+    /// links are followed, except one that leads back into a directory being walked.
+    pub(crate) fn scan_following_links(dir: &Path) -> Result<PortRecord, CacheError> {
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        let root = fs::canonicalize(dir).map_err(io_at(dir))?;
+        walk(dir, "", Links::Follow(vec![root]), &mut files, &mut dirs)?;
+        Self::hash(files, dirs, false)
+    }
+
+    /// The one directory formula, over `files` as (relative path, absolute path).
+    fn hash(
+        mut files: Vec<(String, PathBuf)>,
+        dirs: Vec<PathBuf>,
+        sync: bool,
+    ) -> Result<PortRecord, CacheError> {
         files.sort_by(|a, b| a.0.cmp(&b.0));
 
         let mut hasher = blake3::Hasher::new();
@@ -182,11 +207,23 @@ impl PortRecord {
     }
 }
 
+/// What a walk does with a symbolic link.
+#[derive(Clone)]
+enum Links {
+    /// Refuse it (a published port holds only regular files and directories).
+    Refuse,
+    /// Follow it; the canonical paths of the directories being walked, root first, so that a
+    /// link into one of them is reported as a loop.
+    Follow(Vec<PathBuf>),
+}
+
 /// Collects the regular files under `dir` as (relative path, absolute path), and the
-/// subdirectories into `dirs`. Symbolic links and special files are refused.
+/// subdirectories into `dirs`. Special files are refused, and so are symbolic links unless
+/// `links` says to follow them.
 fn walk(
     dir: &Path,
     prefix: &str,
+    links: Links,
     files: &mut Vec<(String, PathBuf)>,
     dirs: &mut Vec<PathBuf>,
 ) -> Result<(), CacheError> {
@@ -194,10 +231,33 @@ fn walk(
         let entry = entry.map_err(io_at(dir))?;
         let path = entry.path();
         let rel = format!("{prefix}{}", utf8_name(&path)?);
-        let kind = entry.file_type().map_err(io_at(&path))?;
+        let mut kind = entry.file_type().map_err(io_at(&path))?;
+        if kind.is_symlink()
+            && let Links::Follow(_) = links
+        {
+            kind = fs::metadata(&path).map_err(io_at(&path))?.file_type();
+        }
         if kind.is_dir() {
+            let inner = match &links {
+                Links::Refuse => Links::Refuse,
+                Links::Follow(walking) => {
+                    let canonical = fs::canonicalize(&path).map_err(io_at(&path))?;
+                    if walking.contains(&canonical) {
+                        return Err(invalid(
+                            &path,
+                            &format!(
+                                "a symbolic link loop: it leads back to {}",
+                                canonical.display()
+                            ),
+                        ));
+                    }
+                    let mut deeper = walking.clone();
+                    deeper.push(canonical);
+                    Links::Follow(deeper)
+                }
+            };
             dirs.push(path.clone());
-            walk(&path, &format!("{rel}/"), files, dirs)?;
+            walk(&path, &format!("{rel}/"), inner, files, dirs)?;
         } else if kind.is_file() {
             files.push((rel, path));
         } else {

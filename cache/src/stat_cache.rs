@@ -1,4 +1,5 @@
-//! [`Store::hash_file`]: content digests of imported files, memoised by a stat cache.
+//! [`Store::hash_file`]: content digests of imported files, memoised by a stat cache, and
+//! [`Store::hash_dir`]: content digests of imported directories.
 //!
 //! `stat/<digest of the canonical path>.json` records `{path, size, mtime_ns, digest}`; while a
 //! file's size and mtime (nanoseconds) are unchanged, its digest is reused. A file modified in
@@ -64,6 +65,7 @@ impl Store {
         if let Some((size, mtime_ns)) = before
             && stamp(&after) == before
             && settled
+            && !self.is_read_only()
         {
             let entry = StatEntry {
                 path: name,
@@ -78,6 +80,18 @@ impl Store {
             atomic_write(&self.tmp_dir(), &entry_path, &json)?;
         }
         Ok(digest)
+    }
+}
+
+impl Store {
+    /// The content digest of the directory at `path`, by the one formula the cache uses for
+    /// every directory of files (an object's port, an imported folder): blake3 over, per file in
+    /// sorted '/'-path order, `u64le(len path) path u64le(size) bytes` (`DESIGN.md`). An imported
+    /// folder with the same files as a published port has the same digest. Symbolic links are
+    /// followed (a user's folder may link to its images), but a link back to a directory being
+    /// walked is an error naming it, never an endless walk.
+    pub fn hash_dir(&self, path: &Path) -> Result<Digest, CacheError> {
+        Ok(crate::manifest::PortRecord::scan_following_links(path)?.content)
     }
 }
 

@@ -20,12 +20,22 @@ use crate::{CacheError, Digest};
 const LAST_USE: &str = "last-use";
 
 /// The subdirectories of a cache root.
-const SUBDIRS: [&str; 5] = ["objects", "locks", "tmp", "index", "stat"];
+const SUBDIRS: [&str; 7] = [
+    "objects",
+    "locks",
+    "tmp",
+    "index",
+    "stat",
+    "scratch",
+    "stage-runs",
+];
 
 /// A cache directory. Cheap to clone; many handles (and processes) may share one root.
 #[derive(Clone, Debug)]
 pub struct Store {
     root: PathBuf,
+    /// Opened with [`Store::open_read_only`]: nothing is created, recorded or touched.
+    read_only: bool,
 }
 
 /// The result of looking a key up.
@@ -71,7 +81,25 @@ impl Store {
             let dir = root.join(sub);
             fs::create_dir_all(&dir).map_err(io_at(&dir))?;
         }
-        Ok(Store { root })
+        Ok(Store {
+            root,
+            read_only: false,
+        })
+    }
+
+    /// Opens the cache at `root` for looking only (`flow plan`, `flow status`): the directory
+    /// need not exist, and nothing is ever written — no directories, no stat records, no
+    /// last-use times. Lookups behave as [`Store::peek`]; writing methods must not be called.
+    pub fn open_read_only(root: impl Into<PathBuf>) -> Store {
+        Store {
+            root: root.into(),
+            read_only: true,
+        }
+    }
+
+    /// Whether this handle was opened with [`Store::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The cache directory.
@@ -257,6 +285,9 @@ impl Store {
 
     /// Records that `key` was used now (best effort; nothing happens if it is not published).
     pub fn touch(&self, key: &Digest) {
+        if self.read_only {
+            return;
+        }
         let path = self.object_dir(key).join(LAST_USE);
         let _ = OpenOptions::new()
             .write(true)
@@ -290,6 +321,9 @@ impl Store {
     pub(crate) fn scan(&self) -> Result<Vec<Scanned>, CacheError> {
         let objects = self.objects_dir();
         let mut found = Vec::new();
+        if self.read_only && !objects.exists() {
+            return Ok(found);
+        }
         for fan in fs::read_dir(&objects).map_err(io_at(&objects))? {
             let fan = fan.map_err(io_at(&objects))?.path();
             if !fan.is_dir() {

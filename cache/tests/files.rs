@@ -82,3 +82,70 @@ fn hash_file_error_names_the_path() {
     assert!(matches!(err, CacheError::Io { .. }));
     assert!(err.to_string().contains("no-such-file.csv"), "{err}");
 }
+
+#[test]
+fn hash_dir_uses_the_port_formula_so_a_folder_and_a_port_with_the_same_files_agree() {
+    let (_guard, store) = store();
+    let folder = tempfile::tempdir().unwrap();
+    fs::create_dir_all(folder.path().join("sub")).unwrap();
+    fs::write(folder.path().join("a.png"), b"pixels").unwrap();
+    fs::write(folder.path().join("sub/b.png"), b"more pixels").unwrap();
+    let published = common::publish(
+        &store,
+        common::key("same files"),
+        "k",
+        &[
+            ("out", "a.png", b"pixels"),
+            ("out", "sub/b.png", b"more pixels"),
+        ],
+    );
+    assert_eq!(
+        store.hash_dir(folder.path()).unwrap(),
+        published.manifest.ports["out"].content
+    );
+}
+
+#[test]
+fn hash_dir_follows_a_symbolic_link_to_a_file_or_a_folder() {
+    let (_guard, store) = store();
+    let real = tempfile::tempdir().unwrap();
+    fs::write(real.path().join("a.png"), b"pixels").unwrap();
+    let linked = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(real.path().join("a.png"), linked.path().join("a.png")).unwrap();
+    assert_eq!(
+        store.hash_dir(linked.path()).unwrap(),
+        store.hash_dir(real.path()).unwrap()
+    );
+    let outer = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(real.path(), outer.path().join("images")).unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    fs::create_dir(copy.path().join("images")).unwrap();
+    fs::write(copy.path().join("images/a.png"), b"pixels").unwrap();
+    assert_eq!(
+        store.hash_dir(outer.path()).unwrap(),
+        store.hash_dir(copy.path()).unwrap()
+    );
+}
+
+#[test]
+fn hash_dir_reports_a_symbolic_link_loop_instead_of_walking_forever() {
+    let (_guard, store) = store();
+    let folder = tempfile::tempdir().unwrap();
+    fs::create_dir(folder.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink(folder.path(), folder.path().join("sub/back")).unwrap();
+    let err = store.hash_dir(folder.path()).unwrap_err().to_string();
+    assert!(err.contains("sub/back"), "{err}");
+    assert!(err.contains("symbolic link loop"), "{err}");
+}
+
+#[test]
+fn a_read_only_store_creates_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("cache");
+    let store = flow_cache::Store::open_read_only(&root);
+    let file = dir.path().join("input.bin");
+    write_with_mtime(&file, b"bytes", SystemTime::now() - Duration::from_secs(60));
+    assert_eq!(store.hash_file(&file).unwrap(), Digest::of_bytes(b"bytes"));
+    assert!(store.objects().unwrap().is_empty());
+    assert!(!root.exists(), "a read-only store must not create its root");
+}

@@ -179,3 +179,64 @@ fn gc_with_no_policy_keeps_every_object() {
     assert_eq!(report.kept_objects, 1);
     assert_eq!(entries(&store.root().join("tmp")), Vec::<String>::new());
 }
+
+/// A scratch directory for `name` holding one `bytes`-byte checkpoint, last changed `age` ago.
+fn scratch(store: &Store, name: &str, bytes: usize, age: Duration) -> std::path::PathBuf {
+    let dir = store.scratch(&key(name));
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("checkpoint.bin");
+    fs::write(&file, vec![1u8; bytes]).unwrap();
+    let when = SystemTime::now() - age;
+    File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+    fs::File::open(&dir).unwrap().set_modified(when).unwrap();
+    dir
+}
+
+#[test]
+fn gc_reclaims_orphaned_scratch_by_age_and_keeps_recent_or_locked_scratch() {
+    let (_guard, store) = store();
+    let old = scratch(&store, "abandoned", 100, 10 * 24 * HOUR);
+    let recent = scratch(&store, "resumable", 100, HOUR);
+    let running = scratch(&store, "running", 100, 10 * 24 * HOUR);
+    let _lock = store.lock(&key("running")).unwrap();
+    let policy = GcPolicy {
+        scratch_max_age: Some(7 * 24 * HOUR),
+        ..GcPolicy::default()
+    };
+    let report = store.gc(&policy).unwrap();
+    assert_eq!(report.scratch, vec![(key("abandoned"), 100)]);
+    assert!(!old.exists());
+    assert!(recent.exists(), "a recent checkpoint may still be resumed");
+    assert!(
+        running.exists(),
+        "a computation holding its key's lock is never touched"
+    );
+}
+
+#[test]
+fn gc_reclaims_the_scratch_of_a_published_key_whatever_its_age() {
+    let (_guard, store) = store();
+    publish(&store, key("done"), "k", &[("out", "f", b"x")]);
+    let leftover = scratch(&store, "done", 10, Duration::ZERO);
+    let report = store.gc(&GcPolicy::default()).unwrap();
+    assert_eq!(report.scratch, vec![(key("done"), 10)]);
+    assert!(!leftover.exists());
+}
+
+#[test]
+fn a_dry_run_gc_reports_orphaned_scratch_without_removing_it() {
+    let (_guard, store) = store();
+    let old = scratch(&store, "abandoned", 5, 30 * 24 * HOUR);
+    let policy = GcPolicy {
+        scratch_max_age: Some(24 * HOUR),
+        dry_run: true,
+        ..GcPolicy::default()
+    };
+    assert_eq!(store.gc(&policy).unwrap().scratch.len(), 1);
+    assert!(old.exists());
+}

@@ -13,7 +13,15 @@ fn open_creates_the_cache_layout() {
     let (_guard, store) = store();
     assert_eq!(
         entries(store.root()),
-        ["index", "locks", "objects", "stat", "tmp"]
+        [
+            "index",
+            "locks",
+            "objects",
+            "scratch",
+            "stage-runs",
+            "stat",
+            "tmp"
+        ]
     );
 }
 

@@ -125,6 +125,16 @@ impl Inputs {
         !self.all(port).is_empty()
     }
 
+    /// The ports that carry at least one artifact, as [`StageKind::check`](crate::StageKind::check) sees them.
+    pub fn connected(&self) -> crate::stage::ConnectedPorts {
+        crate::stage::ConnectedPorts::new(
+            self.ports
+                .iter()
+                .filter(|(_, items)| !items.is_empty())
+                .map(|(port, _)| port.as_str()),
+        )
+    }
+
     fn one(&self, port: &str) -> Result<&InputArtifact, StageError> {
         self.all(port)
             .first()

@@ -28,5 +28,7 @@ pub use context::RunContext;
 pub use params::Params;
 pub use pipeline::{Pipeline, PipelineError, load_pipeline};
 pub use plan::Plan;
-pub use stage::{Cardinality, ParamSpec, ParamType, PortSpec, StageError, StageKind};
+pub use stage::{
+    Cardinality, ConnectedPorts, ParamSpec, ParamType, PortSpec, StageError, StageKind,
+};
 pub use value::ParamValue;

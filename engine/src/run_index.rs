@@ -7,27 +7,26 @@
 //! atomically renamed). Records are advisory: losing one only makes a reason say "new".
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 use flow_cache::{Digest, Store};
 
 use crate::plan::key::CacheKey;
 
 pub struct RunIndex {
-    path: PathBuf,
+    store: Store,
+    name: String,
     records: BTreeMap<String, CacheKey>,
     changed: BTreeMap<String, CacheKey>,
 }
 
 impl RunIndex {
     pub fn open(store: &Store, scope: &str) -> RunIndex {
-        let path = store
-            .root()
-            .join("index")
-            .join(format!("{}.json", Digest::of_bytes(scope.as_bytes())));
-        let records = read(&path);
+        let name = Digest::of_bytes(scope.as_bytes()).to_string();
+        let records = read(&store.index_file(&name));
         RunIndex {
-            path,
+            store: store.clone(),
+            name,
             records,
             changed: BTreeMap::new(),
         }
@@ -45,26 +44,20 @@ impl RunIndex {
     }
 
     /// Writes the changed records (merged over the file as it is now).
-    pub fn save(&mut self) -> std::io::Result<()> {
+    pub fn save(&mut self) -> Result<(), flow_cache::CacheError> {
         if self.changed.is_empty() {
             return Ok(());
         }
-        let mut merged = read(&self.path);
+        let mut merged = read(&self.store.index_file(&self.name));
         merged.extend(self.changed.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = self
-            .path
-            .with_extension(format!("tmp.{}", std::process::id()));
-        std::fs::write(&tmp, serde_json::to_vec(&merged).unwrap_or_default())?;
-        std::fs::rename(&tmp, &self.path)?;
+        self.store
+            .write_index(&self.name, &serde_json::to_vec(&merged).unwrap_or_default())?;
         self.changed.clear();
         Ok(())
     }
 }
 
-fn read(path: &PathBuf) -> BTreeMap<String, CacheKey> {
+fn read(path: &Path) -> BTreeMap<String, CacheKey> {
     std::fs::read(path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())

@@ -136,6 +136,21 @@ impl PortSpec {
     }
 }
 
+/// The input ports a stage's declaration connects, for [`StageKind::check`]: an optional port
+/// that a parameter setting needs (or forbids) is a plan-time error, not a mid-run one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConnectedPorts(std::collections::BTreeSet<String>);
+
+impl ConnectedPorts {
+    pub fn new<'a>(ports: impl IntoIterator<Item = &'a str>) -> Self {
+        ConnectedPorts(ports.into_iter().map(str::to_string).collect())
+    }
+
+    pub fn is_connected(&self, port: &str) -> bool {
+        self.0.contains(port)
+    }
+}
+
 /// Why a stage run failed. The message is shown to the user next to the node's name.
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
@@ -194,8 +209,16 @@ pub trait StageKind: Send + Sync {
     fn gpus(&self, _params: &Params) -> u32 {
         0
     }
-    /// Checks that types alone cannot express (ranges, combinations), before anything runs.
-    fn check(&self, _params: &Params) -> Result<(), StageError> {
+    /// Replaces a parameter whose meaning depends on the machine (e.g. `device = "auto"`) by
+    /// what it resolves to here, so that the cache key holds the choice that decides the bytes
+    /// (a CPU and a CUDA result never share a key). Called on every node when the plan is made;
+    /// the default changes nothing.
+    fn resolve(&self, _params: &mut Params) {}
+    /// Checks that types alone cannot express (ranges, combinations of params, which optional
+    /// inputs a setting needs), before anything runs. Validation calls it once for every
+    /// distinct parameter set a stage's sweep expands to, so `run` may rely on it and never
+    /// re-checks.
+    fn check(&self, _params: &Params, _connected: &ConnectedPorts) -> Result<(), StageError> {
         Ok(())
     }
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError>;

@@ -75,15 +75,11 @@ fn gc(ws: &Workspace, args: &GcArgs) -> Result<i32, CliError> {
         }
         Some(keep)
     };
-    if keep.is_none() && args.max_size.is_none() && args.max_age.is_none() {
-        return Err(CliError::usage(
-            "say what to remove: give pipelines to keep, --max-size or --max-age",
-        ));
-    }
     let policy = GcPolicy {
         keep,
         max_size: args.max_size.as_deref().map(parse_size).transpose()?,
         max_age: args.max_age.as_deref().map(parse_age).transpose()?,
+        scratch_max_age: Some(parse_age(&args.scratch_max_age)?),
         dry_run: args.dry_run,
     };
     let report = ws.store.gc(&policy)?;
@@ -96,10 +92,15 @@ fn gc(ws: &Workspace, args: &GcArgs) -> Result<i32, CliError> {
     for r in &report.removed {
         println!("{verb} {} {} ({})", r.key.short(), r.kind, human(r.bytes));
     }
+    for (key, bytes) in &report.scratch {
+        println!("{verb} scratch {} ({})", key.short(), human(*bytes));
+    }
     println!(
-        "{verb} {} artifacts ({}); kept {} ({})",
+        "{verb} {} artifacts ({}) and {} orphaned scratch directories ({}); kept {} ({})",
         report.removed.len(),
         human(freed),
+        report.scratch.len(),
+        human(report.scratch.iter().map(|(_, b)| b).sum()),
         report.kept_objects,
         human(report.kept_bytes)
     );

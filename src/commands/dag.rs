@@ -9,7 +9,7 @@ use crate::error::CliError;
 use crate::workspace::Workspace;
 
 pub fn dag(global: &Global, args: &DagArgs) -> Result<i32, CliError> {
-    let ws = Workspace::open(global, Some(&args.pipeline.file))?;
+    let ws = Workspace::open_read_only(global, Some(&args.pipeline.file));
     let plan = ws.plan(&args.pipeline.file, &args.pipeline.sets)?;
     let (labels, edges): (Vec<String>, BTreeSet<(usize, usize)>) = if args.stages {
         let mut stages: Vec<String> = Vec::new();

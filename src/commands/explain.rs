@@ -10,7 +10,7 @@ use crate::error::CliError;
 use crate::workspace::Workspace;
 
 pub fn explain(global: &Global, args: &NodeArgs) -> Result<i32, CliError> {
-    let ws = Workspace::open(global, args.pipeline.as_deref())?;
+    let ws = Workspace::open_read_only(global, args.pipeline.as_deref());
     let found = find_in_pipeline(&ws, args)?;
     let node = found.plan.node(found.index);
     let index = RunIndex::open(&ws.store, &found.plan.scope);

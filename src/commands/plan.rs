@@ -8,7 +8,7 @@ use crate::error::CliError;
 use crate::workspace::{Workspace, select_nodes};
 
 pub fn plan(global: &Global, args: &PlanArgs) -> Result<i32, CliError> {
-    let ws = Workspace::open(global, Some(&args.pipeline.file))?;
+    let ws = Workspace::open_read_only(global, Some(&args.pipeline.file));
     let plan = ws.plan(&args.pipeline.file, &args.pipeline.sets)?;
     let forced = select_nodes(&plan, &args.force, "--force")?;
     let statuses = plan_status(&plan, &ws.store, &forced);
@@ -25,6 +25,7 @@ pub fn plan(global: &Global, args: &PlanArgs) -> Result<i32, CliError> {
                         "key": s.digest.map(|d| d.to_string()),
                         "status": if s.cached { "cached" } else { "run" },
                         "reason": s.reason,
+                        "params": node.params.to_json(),
                         "coords": node.coords.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>(),
                     })
                 })

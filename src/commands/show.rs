@@ -9,7 +9,7 @@ use crate::error::CliError;
 use crate::workspace::Workspace;
 
 pub fn show(global: &Global, args: &ShowArgs) -> Result<i32, CliError> {
-    let ws = Workspace::open(global, args.node.pipeline.as_deref())?;
+    let ws = Workspace::open_read_only(global, args.node.pipeline.as_deref());
     let object = find_object(&ws, &args.node)?;
     let m = &object.manifest;
     println!("node      {}", m.node);

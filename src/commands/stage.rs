@@ -109,15 +109,7 @@ pub fn stage(global: &Global, args: &StageArgs) -> Result<i32, CliError> {
         args.seed,
         bindings.join("\n")
     ));
-    let dir = ws.store.root().join("stage-runs");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CliError::failed(format!("{}: {e}", dir.display())))?;
-    let file = dir.join(format!(
-        "{}.toml",
-        flow_cache::Digest::of_bytes(toml.as_bytes()).short()
-    ));
-    std::fs::write(&file, &toml)
-        .map_err(|e| CliError::failed(format!("{}: {e}", file.display())))?;
+    let file = ws.store.write_stage_run(&toml)?;
     let sets: Vec<String> = args.sets.iter().map(|s| format!("{main}.{s}")).collect();
     let plan = ws.plan(&file, &sets)?;
 

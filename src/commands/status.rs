@@ -7,7 +7,7 @@ use crate::error::CliError;
 use crate::workspace::Workspace;
 
 pub fn status(global: &Global, args: &PipelineArgs) -> Result<i32, CliError> {
-    let ws = Workspace::open(global, Some(&args.file))?;
+    let ws = Workspace::open_read_only(global, Some(&args.file));
     let plan = ws.plan(&args.file, &args.sets)?;
     let statuses = plan_status(&plan, &ws.store, &vec![false; plan.len()]);
     let mut rows: Vec<(String, String, usize, usize)> = Vec::new();

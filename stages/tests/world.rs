@@ -72,7 +72,8 @@ fn run(
     dir: &Path,
 ) -> Result<Outputs, String> {
     let p = params(kind, set);
-    kind.check(&p).map_err(|e| e.to_string())?;
+    kind.check(&p, &ins.connected())
+        .map_err(|e| e.to_string())?;
     let ctx = RunContext::detached("test", p, seed, 2, dir);
     kind.run(&ins, &ctx).map_err(|e| e.to_string())
 }

@@ -3,7 +3,6 @@
 //! takes the node's key lock, re-checks the cache (another process may have finished it while we
 //! waited), loads the inputs, runs the stage, and publishes its outputs atomically.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -105,7 +104,7 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
         .ok_or_else(|| format!("unknown stage kind `{}` in this flow binary", job.node.kind))?;
     let inputs = load_inputs(job, store)?;
     let staging = store.begin(&job.digest).map_err(|e| e.to_string())?;
-    let scratch = scratch_dir(store, &job.digest);
+    let scratch = store.scratch(&job.digest);
     let ctx = RunContext {
         node: job.node.name.clone(),
         params: job.node.params.clone(),
@@ -132,6 +131,16 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
             return Err(format!("stage panicked: {message}"));
         }
     };
+    if let Some(extra) = outputs
+        .ports
+        .keys()
+        .find(|p| !job.node.outputs.iter().any(|(declared, _)| declared == *p))
+    {
+        return Err(format!(
+            "stage bug: it returned an output `{extra}` that kind `{}` does not declare",
+            job.node.kind
+        ));
+    }
     for (port, ty) in &job.node.outputs {
         let dir = staging.port_dir(port).map_err(|e| e.to_string())?;
         match (outputs.ports.get(port), ty) {
@@ -155,6 +164,7 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
         inputs: serde_json::to_value(&job.inputs).map_err(|e| e.to_string())?,
         flow_version: env!("CARGO_PKG_VERSION").to_string(),
         host: hostname(),
+        threads: u32::try_from(job.node.threads).ok(),
         seconds,
     };
     if job.force {
@@ -162,17 +172,12 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
     }
     let object = store.publish(staging, draft).map_err(|e| e.to_string())?;
     drop(lock);
-    let _ = std::fs::remove_dir_all(&scratch);
+    let _ = store.remove_scratch(&job.digest);
     Ok(Completed {
         object,
         reused: false,
         seconds,
     })
-}
-
-/// The per-key scratch directory (checkpoints): outside `objects/`, never part of a key.
-pub fn scratch_dir(store: &Store, digest: &Digest) -> PathBuf {
-    store.root().join("scratch").join(digest.to_string())
 }
 
 fn load_inputs(job: &Job, store: &Store) -> Result<Inputs, String> {

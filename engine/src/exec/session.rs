@@ -111,39 +111,14 @@ pub fn node_key(
     Ok(Some((key, job_inputs)))
 }
 
-/// The content digest of an imported file, or of a directory: blake3 over the sorted
-/// (relative path, file digest) pairs of every file below it (each file through the stat cache).
+/// The content digest of an imported file, or of a directory ([`Store::hash_dir`]).
 pub fn content_digest(store: &Store, path: &std::path::Path) -> Result<Digest, String> {
-    if !path.is_dir() {
-        return store.hash_file(path).map_err(|e| e.to_string());
-    }
-    let mut files = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in entries {
-            let p = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-            if p.is_dir() {
-                stack.push(p)
-            } else {
-                files.push(p)
-            }
-        }
-    }
-    files.sort();
-    let mut hasher = blake3::Hasher::new();
-    for f in &files {
-        let rel = f
-            .strip_prefix(path)
-            .unwrap_or(f)
-            .to_string_lossy()
-            .into_owned();
-        let d = store.hash_file(f).map_err(|e| e.to_string())?;
-        hasher.update(&(rel.len() as u64).to_le_bytes());
-        hasher.update(rel.as_bytes());
-        hasher.update(d.as_bytes());
-    }
-    Ok(Digest::from_hash(hasher.finalize()))
+    let digest = if path.is_dir() {
+        store.hash_dir(path)
+    } else {
+        store.hash_file(path)
+    };
+    digest.map_err(|e| e.to_string())
 }
 
 /// Why a node with a known key must run.

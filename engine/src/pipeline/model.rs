@@ -17,6 +17,8 @@ use crate::value::ParamValue;
 pub struct Axis {
     pub name: String,
     pub values: Vec<ParamValue>,
+    /// Where each value was written (a generated value points at its generator, e.g. `range`).
+    pub value_spans: Vec<Span>,
     pub span: Span,
 }
 

@@ -72,6 +72,7 @@ pub fn parse_axis(
     }
     let ty = spec.map_or(ParamType::Int, |s| s.ty.clone());
     let mut values = Vec::with_capacity(raw_values.len());
+    let value_spans = raw_values.iter().map(|v| v.span.clone()).collect();
     for v in &raw_values {
         match convert_param(&ty, &v.value) {
             Ok(ParamValue::Int(i)) if spec.is_none() && i < 0 => {
@@ -112,6 +113,7 @@ pub fn parse_axis(
     Some(Axis {
         name: name.to_string(),
         values,
+        value_spans,
         span: span.clone(),
     })
 }

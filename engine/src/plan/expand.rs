@@ -323,6 +323,9 @@ fn build_node(decl: &StageDecl, coords: &Coords, lookups: &[Vec<SourceLookup>]) 
         let parts: Vec<String> = display.iter().map(|(a, v)| format!("{a}={v}")).collect();
         format!("{}[{}]", decl.name, parts.join(","))
     };
+    // What decides the bytes goes into the key: a machine-dependent setting (`device = "auto"`)
+    // is replaced by what this machine resolves it to before the key is ever computed.
+    decl.kind.resolve(&mut params);
     let threads = decl
         .threads
         .unwrap_or_else(|| decl.kind.threads(&params))

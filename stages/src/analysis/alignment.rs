@@ -161,40 +161,47 @@ impl StageKind for Alignment {
         )]
     }
 
+    fn check(
+        &self,
+        _params: &flow_engine::Params,
+        connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
+        match (
+            connected.is_connected("lasso"),
+            connected.is_connected("weights"),
+        ) {
+            (true, true) => Err(StageError::input(
+                "weights",
+                "give either `lasso` or `weights`, not both",
+            )),
+            (false, false) => Err(StageError::input(
+                "lasso",
+                "not connected (give `lasso` or `weights`)",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let entropy_units = if ctx.params().str("entropy_units")? == "informative" {
             EntropyUnits::Informative
         } else {
             EntropyUnits::All
         };
-        let (coef, mut mask) = match (inputs.is_connected("lasso"), inputs.is_connected("weights"))
-        {
-            (true, false) => {
-                let v = inputs.json("lasso")?;
-                let coef =
-                    matrix::json_matrix(matrix::field(v, "coef", "lasso")?, "coef", "lasso")?;
-                let mask = match v.get("informative") {
-                    Some(m) => Some(matrix::json_bools(m, "informative", "lasso")?),
-                    None => None,
-                };
-                (coef, mask)
-            }
-            (false, true) => (
+        // `check` made sure exactly one of `lasso` and `weights` is connected.
+        let (coef, mut mask) = if inputs.is_connected("lasso") {
+            let v = inputs.json("lasso")?;
+            let coef = matrix::json_matrix(matrix::field(v, "coef", "lasso")?, "coef", "lasso")?;
+            let mask = match v.get("informative") {
+                Some(m) => Some(matrix::json_bools(m, "informative", "lasso")?),
+                None => None,
+            };
+            (coef, mask)
+        } else {
+            (
                 matrix::read_matrix(inputs.table("weights")?, "weights")?.data,
                 None,
-            ),
-            (true, true) => {
-                return Err(StageError::input(
-                    "weights",
-                    "give either `lasso` or `weights`, not both",
-                ));
-            }
-            (false, false) => {
-                return Err(StageError::input(
-                    "lasso",
-                    "not connected (give `lasso` or `weights`)",
-                ));
-            }
+            )
         };
         if coef.ncols() == 0 || coef.nrows() == 0 {
             return Err(StageError::input(

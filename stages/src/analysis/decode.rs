@@ -326,6 +326,20 @@ impl StageKind for Decode {
         ]
     }
 
+    fn check(
+        &self,
+        _params: &flow_engine::Params,
+        connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
+        if connected.is_connected("images") && !connected.is_connected("weights") {
+            return Err(StageError::input(
+                "images",
+                "is only used with `weights` (to draw faces beside their reconstructions)",
+            ));
+        }
+        Ok(())
+    }
+
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let responses = matrix::read_matrix(inputs.table("responses")?, "responses")?;
         let units = matrix::read_matrix(inputs.table("units")?, "units")?;
@@ -356,11 +370,6 @@ impl StageKind for Decode {
                 images.as_ref(),
                 &ctx.output_dir("reconstructions")?,
             )?;
-        } else if inputs.is_connected("images") {
-            return Err(StageError::input(
-                "images",
-                "is only used with `weights` (to draw faces beside their reconstructions)",
-            ));
         }
         Ok(Outputs::new().json("result", result))
     }

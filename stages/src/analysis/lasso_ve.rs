@@ -801,7 +801,11 @@ impl StageKind for LassoVe {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     }
 
-    fn check(&self, params: &Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        params: &Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         LassoParams::check(params)
     }
 

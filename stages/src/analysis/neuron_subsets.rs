@@ -177,7 +177,11 @@ impl StageKind for NeuronSubsets {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     }
 
-    fn check(&self, params: &Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        params: &Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         LassoParams::check(params)?;
         for name in ["n_sizes", "per_size", "min_size", "max_size"] {
             if params.i64(name)? < 1 {

@@ -86,7 +86,11 @@ impl StageKind for UdrSelect {
         )]
     }
 
-    fn check(&self, params: &flow_engine::Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        params: &flow_engine::Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         let f = params.f64("fraction")?;
         if !(f > 0.0 && f <= 1.0) {
             return Err(StageError::param("fraction", "must be in (0, 1]"));

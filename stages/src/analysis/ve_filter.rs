@@ -74,7 +74,11 @@ impl StageKind for VeFilter {
         )]
     }
 
-    fn check(&self, params: &flow_engine::Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        params: &flow_engine::Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         if params.i64("sd_ddof")? < 0 {
             return Err(StageError::param("sd_ddof", "must be ≥ 0"));
         }

@@ -48,7 +48,11 @@ impl StageKind for Clip {
         )]
     }
 
-    fn check(&self, params: &flow_engine::Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        params: &flow_engine::Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         if params.f64("min")? > params.f64("max")? {
             return Err(StageError::param("min", "must not exceed `max`"));
         }

@@ -68,7 +68,11 @@ impl StageKind for Constant {
         )]
     }
 
-    fn check(&self, params: &flow_engine::Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        params: &flow_engine::Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         if params.i64("rows")? < 0 {
             return Err(StageError::param("rows", "must be ≥ 0"));
         }

@@ -382,6 +382,22 @@ impl StageKind for Train {
         2
     }
 
+    fn resolve(&self, params: &mut Params) {
+        if let Some(backend) = params
+            .str("device")
+            .ok()
+            .and_then(|d| Backend::from_name(d).ok())
+        {
+            let resolved = match backend.resolve() {
+                Backend::Cuda => "cuda",
+                _ => "cpu",
+            };
+            params
+                .0
+                .insert("device".into(), ParamValue::Str(resolved.into()));
+        }
+    }
+
     fn gpus(&self, params: &Params) -> u32 {
         match params
             .str("device")
@@ -393,7 +409,18 @@ impl StageKind for Train {
         }
     }
 
-    fn check(&self, p: &Params) -> Result<(), StageError> {
+    fn check(&self, p: &Params, connected: &flow_engine::ConnectedPorts) -> Result<(), StageError> {
+        let is_classifier = p.str("model")? == "classifier";
+        if is_classifier != connected.is_connected("classifier") {
+            return Err(StageError::input(
+                "classifier",
+                if is_classifier {
+                    "model = \"classifier\" needs the `classifier` input (split.classifier)"
+                } else {
+                    "is only used by model = \"classifier\""
+                },
+            ));
+        }
         for name in ["latents", "steps", "batch", "eval_every", "patience"] {
             if p.i64(name)? < 1 {
                 return Err(StageError::param(name, "must be at least 1"));
@@ -448,16 +475,6 @@ impl StageKind for Train {
         let encode_set = encode_set.as_ref().unwrap_or(&images);
 
         let is_classifier = p.str("model")? == "classifier";
-        if is_classifier != inputs.is_connected("classifier") {
-            return Err(StageError::input(
-                "classifier",
-                if is_classifier {
-                    "model = \"classifier\" needs the `classifier` input (split.classifier)"
-                } else {
-                    "is only used by model = \"classifier\""
-                },
-            ));
-        }
         let plain = Plain(&images);
         let sets = if is_classifier {
             Some(classifier_sets(inputs.table("classifier")?, &images)?)

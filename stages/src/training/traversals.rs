@@ -115,7 +115,11 @@ impl StageKind for Traversals {
         ]
     }
 
-    fn check(&self, p: &flow_engine::Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        p: &flow_engine::Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         if p.i64("columns")? < 2 {
             return Err(StageError::param("columns", "must be at least 2"));
         }

@@ -158,7 +158,11 @@ impl StageKind for ImageFolder {
         )]
     }
 
-    fn check(&self, p: &Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        p: &Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         let size = p.i64("size")?;
         if !(1..=4096).contains(&size) {
             return Err(StageError::param(
@@ -178,7 +182,6 @@ impl StageKind for ImageFolder {
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let p = ctx.params();
-        self.check(p)?;
         let size = p.usize("size")?;
         let pad = p.str("fit")? == "pad";
         let background = p.f64("background")? as f32;

@@ -464,7 +464,11 @@ impl StageKind for ImportImageData {
         )]
     }
 
-    fn check(&self, p: &Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        p: &Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         if p.i64("columns")? < 0 {
             return Err(StageError::param("columns", "must be ≥ 0"));
         }
@@ -473,7 +477,6 @@ impl StageKind for ImportImageData {
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let p = ctx.params();
-        self.check(p)?;
         let path = Path::new(p.str("path")?);
         let file = path.display().to_string();
         let what = p.str("what")?;

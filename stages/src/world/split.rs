@@ -298,7 +298,11 @@ impl StageKind for Split {
         ]
     }
 
-    fn check(&self, p: &Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        p: &Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         for name in ["heldout", "model_only", "shift"] {
             if p.i64(name)? < 0 {
                 return Err(StageError::param(name, "must be ≥ 0"));
@@ -328,7 +332,6 @@ impl StageKind for Split {
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let p = ctx.params();
-        self.check(p)?;
         let images = ImageSet::from_table(inputs.table("images")?, "images")?;
         let n = images.len();
         let has_responses = if inputs.is_connected("responses") {

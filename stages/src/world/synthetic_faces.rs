@@ -247,7 +247,11 @@ impl StageKind for SyntheticFaces {
             .min(8)
     }
 
-    fn check(&self, params: &Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        params: &Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         if params.i64("images")? < 1 {
             return Err(StageError::param("images", "must be ≥ 1"));
         }
@@ -270,7 +274,6 @@ impl StageKind for SyntheticFaces {
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        self.check(ctx.params())?;
         let p = ctx.params();
         let n = p.usize("images")?;
         let size = p.usize("size")?;

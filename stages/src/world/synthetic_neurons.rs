@@ -310,7 +310,11 @@ impl StageKind for SyntheticNeurons {
         ]
     }
 
-    fn check(&self, p: &Params) -> Result<(), StageError> {
+    fn check(
+        &self,
+        p: &Params,
+        _connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
         if p.i64("neurons")? < 1 {
             return Err(StageError::param("neurons", "must be ≥ 1"));
         }
@@ -350,7 +354,6 @@ impl StageKind for SyntheticNeurons {
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
         let p = ctx.params();
-        self.check(p)?;
         let code = p.str("code")?;
         let table_in = inputs.table("factors")?;
         let ids = image_ids(table_in, "factors")?;

@@ -143,7 +143,8 @@ pub fn run(
 ) -> Result<BTreeMap<String, Artifact>, String> {
     let dir = tempfile::tempdir().expect("tmp");
     let p = params(kind, sets);
-    kind.check(&p).map_err(|e| e.to_string())?;
+    kind.check(&p, &inputs.inputs.connected())
+        .map_err(|e| e.to_string())?;
     let ctx = RunContext::detached("test", p, 7, 2, dir.path());
     kind.run(&inputs.inputs, &ctx)
         .map(|o| o.ports)
