@@ -13,6 +13,8 @@ pub enum CliError {
     Cache(#[from] flow_cache::CacheError),
     #[error(transparent)]
     Table(#[from] flow_tableio::TableIoError),
+    #[error(transparent)]
+    Artifact(#[from] flow_engine::artifact::ArtifactError),
     #[error("{0}")]
     Failed(String),
 }

@@ -9,6 +9,8 @@
 //! - `index/last-pipeline.<uid>`: the pipeline each user last ran or planned with this cache, so
 //!   that `flow explain NODE` needs no `-p FILE`; per user, since a cache may be shared.
 //! - `stage-runs/<digest>.toml`: the pipelines `flow stage` generates, named by their content.
+//! - `<executor>/` (e.g. `slurm/`): a cluster executor's own records — serialised jobs, array
+//!   scripts, task logs, and which task computes which key, so a restarted run adopts its jobs.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -67,6 +69,12 @@ impl Store {
         }
         found.sort();
         Ok(found)
+    }
+
+    /// The directory a cluster executor keeps its records in (`<root>/<executor>/`, not
+    /// created here).
+    pub fn executor_area(&self, executor: &str) -> PathBuf {
+        self.root().join(executor)
     }
 
     /// The file of the engine's record named `name` (`index/<name>.json`).

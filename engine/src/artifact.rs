@@ -43,6 +43,23 @@ pub enum Artifact {
     Files(PathBuf),
 }
 
+/// Why an artifact could not be read or written; every variant names its file.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error(transparent)]
+    Table(#[from] flow_tableio::TableIoError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
 const TABLE_FILE: &str = "table.arrow";
 const JSON_FILE: &str = "value.json";
 
@@ -56,17 +73,20 @@ impl Artifact {
     }
 
     /// Reads a port directory of a published object as an artifact of type `ty`.
-    pub fn load(dir: &Path, ty: ArtifactType) -> Result<Artifact, String> {
+    pub fn load(dir: &Path, ty: ArtifactType) -> Result<Artifact, ArtifactError> {
         match ty {
-            ArtifactType::Table => flow_tableio::read_ipc(&dir.join(TABLE_FILE))
-                .map(Artifact::Table)
-                .map_err(|e| e.to_string()),
+            ArtifactType::Table => Ok(Artifact::Table(flow_tableio::read_ipc(
+                &dir.join(TABLE_FILE),
+            )?)),
             ArtifactType::Json => {
                 let path = dir.join(JSON_FILE);
-                let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let bytes = std::fs::read(&path).map_err(|source| ArtifactError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
                 serde_json::from_slice(&bytes)
                     .map(Artifact::Json)
-                    .map_err(|e| format!("{}: {e}", path.display()))
+                    .map_err(|source| ArtifactError::Json { path, source })
             }
             ArtifactType::Files => Ok(Artifact::Files(dir.to_path_buf())),
         }
@@ -74,17 +94,21 @@ impl Artifact {
 
     /// Writes a table or JSON artifact into a port directory (a `Files` artifact was written
     /// there by the stage already).
-    pub fn save(&self, dir: &Path) -> Result<(), String> {
+    pub fn save(&self, dir: &Path) -> Result<(), ArtifactError> {
         match self {
             // The staging directory is private and published durably as a whole.
-            Artifact::Table(batch) => {
-                flow_tableio::write_ipc_unsynced(batch, &dir.join(TABLE_FILE))
-                    .map_err(|e| e.to_string())
-            }
+            Artifact::Table(batch) => Ok(flow_tableio::write_ipc_unsynced(
+                batch,
+                &dir.join(TABLE_FILE),
+            )?),
             Artifact::Json(value) => {
                 let path = dir.join(JSON_FILE);
-                let text = serde_json::to_vec_pretty(value).map_err(|e| e.to_string())?;
-                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+                let text =
+                    serde_json::to_vec_pretty(value).map_err(|source| ArtifactError::Json {
+                        path: path.clone(),
+                        source,
+                    })?;
+                std::fs::write(&path, text).map_err(|source| ArtifactError::Io { path, source })
             }
             Artifact::Files(_) => Ok(()),
         }

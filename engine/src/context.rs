@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::events::NodeProgress;
 use crate::params::Params;
-use crate::progress::NodeProgress;
 use crate::stage::StageError;
 
 pub struct RunContext {

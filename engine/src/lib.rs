@@ -1,4 +1,4 @@
-//! flow-engine: the pipeline language, plans, cache keys, executors and progress.
+//! flow-engine: the pipeline language, plans, cache keys, executors and run events.
 //!
 //! Data flows one way, each step its own type: TOML text → [`pipeline::raw`] (spans kept) →
 //! [`Pipeline`] (validated; `extends` and `--set` applied) → [`Plan`] (sweeps expanded into
@@ -12,11 +12,11 @@ pub mod artifact;
 pub mod catalog;
 pub mod context;
 pub mod diagnostic;
+pub mod events;
 pub mod exec;
 pub mod params;
 pub mod pipeline;
 pub mod plan;
-pub mod progress;
 pub mod run_index;
 pub mod source;
 pub mod stage;

@@ -104,3 +104,28 @@ fn the_node_name_and_pipeline_file_are_not_in_the_key() {
     assert!(renamed.computed.is_empty(), "{renamed:?}");
     assert_eq!(renamed.cached, 1);
 }
+
+#[test]
+fn a_run_reports_each_node_once_as_cached_or_finished() {
+    use flow_engine::events::RunEvent;
+    let p = Project::new();
+    let text = "[stages.e]\nkind = \"emit\"\nsweep.value = [1.0, 2.0]\n";
+    let (_, _, first) = p.run_recorded(text, &catalog(1));
+    let finished: Vec<&RunEvent> = first
+        .iter()
+        .filter(|e| matches!(e, RunEvent::Finished { reused: false, .. }))
+        .collect();
+    assert_eq!(finished.len(), 2, "{first:?}");
+    let (_, _, second) = p.run_recorded(text, &catalog(1));
+    assert_eq!(
+        second,
+        [
+            RunEvent::Cached {
+                node: "e[value=1]".into()
+            },
+            RunEvent::Cached {
+                node: "e[value=2]".into()
+            },
+        ]
+    );
+}

@@ -3,6 +3,7 @@
 
 mod support;
 
+use flow_engine::events::RunEvent;
 use support::Project;
 
 fn failure(how: &str) -> (String, flow_engine::exec::session::RunReport) {
@@ -12,8 +13,19 @@ fn failure(how: &str) -> (String, flow_engine::exec::session::RunReport) {
          [stages.after]\nkind = \"add\"\nx = \"bad\"\n\n\
          [stages.fine]\nkind = \"emit\"\nvalue = 1.0\n"
     );
-    let report = p.run(&text);
+    let (report, _, events) = p.run_recorded(&text, &support::catalog(1));
     assert_eq!(report.computed, ["fine"], "{report:?}");
+    // What a renderer is told: `bad` started and failed, `after` was skipped because of it.
+    assert!(events.contains(&RunEvent::Started { node: "bad".into() }));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, RunEvent::Failed { node, started: true, .. } if node == "bad"))
+    );
+    assert!(events.contains(&RunEvent::Skipped {
+        node: "after".into(),
+        cause: "bad".into()
+    }));
     assert_eq!(report.skipped, [("after".to_string(), "bad".to_string())]);
     assert_eq!(report.failed.len(), 1, "{report:?}");
     assert_eq!(report.failed[0].0, "bad");

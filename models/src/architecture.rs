@@ -33,7 +33,7 @@ use burn::tensor::activation::relu;
 
 use crate::conv::Conv;
 use crate::deconv::Deconv;
-use crate::rng::{Purpose, Stream};
+use crate::rng::Purpose;
 
 /// Encoder channels; the decoder runs them backwards.
 const CHANNELS: [usize; 4] = [32, 32, 64, 64];
@@ -112,7 +112,7 @@ impl Init<'_> {
     fn uniform<const D: usize>(&mut self, shape: [usize; D], fan_in: usize) -> Param<Tensor<D>> {
         let bound = 1.0 / (fan_in as f64).sqrt();
         let n: usize = shape.iter().product();
-        let mut s = Stream::new(self.seed, Purpose::Init, self.next);
+        let mut s = Purpose::Init.rng(self.seed, self.next);
         self.next += 1;
         let values: Vec<f32> = (0..n)
             .map(|_| ((2.0 * s.uniform() - 1.0) * bound) as f32)

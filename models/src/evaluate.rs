@@ -11,7 +11,7 @@ use burn::tensor::activation::sigmoid;
 
 use crate::architecture::Network;
 use crate::objective::{self, ModelKind};
-use crate::rng::{Purpose, Stream};
+use crate::rng::Purpose;
 use crate::samples::Samples;
 use crate::spec::TrainSpec;
 
@@ -166,8 +166,9 @@ pub fn evaluate(
                     let (mu, logvar) = objective::posterior(encoded, spec.latents);
                     let mean_image = sigmoid(decoder.forward(mu.clone()));
                     se += to_vec((mean_image - x.clone()).square().sum())[0] as f64;
-                    let eps = Stream::new(spec.seed, Purpose::Evaluation, batch_index)
-                        .normals(b * spec.latents);
+                    let eps = Purpose::Evaluation
+                        .rng(spec.seed, batch_index)
+                        .normals_f32(b * spec.latents);
                     let eps =
                         Tensor::<2>::from_data(TensorData::new(eps, [b, spec.latents]), device);
                     let z = mu.clone() + (logvar.clone() * 0.5).exp() * eps;

@@ -14,7 +14,7 @@ use crate::checkpoint::{Checkpointing, Clock, LoopState};
 use crate::error::ModelError;
 use crate::evaluate;
 use crate::objective::{self, ModelKind};
-use crate::rng::{Purpose, Stream};
+use crate::rng::Purpose;
 use crate::samples::Samples;
 use crate::spec::TrainSpec;
 
@@ -86,7 +86,7 @@ impl Batches {
             seed,
             n,
             epoch: 0,
-            order: Stream::new(seed, Purpose::Order, 0).permutation(n),
+            order: Purpose::Order.rng(seed, 0).permutation(n),
         }
     }
 
@@ -97,7 +97,7 @@ impl Batches {
                 let epoch = p / self.n as u64;
                 if epoch != self.epoch {
                     self.epoch = epoch;
-                    self.order = Stream::new(self.seed, Purpose::Order, epoch).permutation(self.n);
+                    self.order = Purpose::Order.rng(self.seed, epoch).permutation(self.n);
                 }
                 self.order[(p % self.n as u64) as usize]
             })
@@ -212,8 +212,9 @@ pub fn train(
             &train_device,
         );
         let noise = spec.kind.is_vae().then(|| {
-            let eps =
-                Stream::new(spec.seed, Purpose::Noise, step).normals(spec.batch * spec.latents);
+            let eps = Purpose::Noise
+                .rng(spec.seed, step)
+                .normals_f32(spec.batch * spec.latents);
             Tensor::<2>::from_data(
                 TensorData::new(eps, [spec.batch, spec.latents]),
                 &train_device,

@@ -8,13 +8,13 @@ use burn::nn::{Initializer, PaddingConfig2d};
 use burn::prelude::*;
 use flow_models::conv::Conv;
 use flow_models::deconv::Deconv;
-use flow_models::rng::{Purpose, Stream};
+use flow_models::rng::Purpose;
 
 const TOLERANCE: f32 = 1e-5;
 
 /// A tensor of uniform values in [−1, 1] from stream `index`.
 fn random<const D: usize>(shape: [usize; D], index: u64, device: &Device) -> Tensor<D> {
-    let mut s = Stream::new(11, Purpose::Init, index);
+    let mut s = Purpose::Init.rng(11, index);
     let n = shape.iter().product();
     let values: Vec<f32> = (0..n).map(|_| (2.0 * s.uniform() - 1.0) as f32).collect();
     Tensor::from_data(TensorData::new(values, shape), device)

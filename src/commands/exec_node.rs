@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use flow_engine::events::RunEvents;
 use flow_engine::exec::job::{Job, JobEnv, execute};
-use flow_engine::progress::{ProgressMode, RunProgress};
+
+use crate::progress::{ProgressMode, TerminalProgress};
 
 use crate::cli::{ExecNodeArgs, Global};
 use crate::commands::run::cancel_flag;
@@ -17,7 +19,7 @@ pub fn exec_node(global: &Global, args: &ExecNodeArgs) -> Result<i32, CliError> 
         .map_err(|e| CliError::failed(format!("{}: {e}", args.job.display())))?;
     let job: Job = serde_json::from_slice(&text)
         .map_err(|e| CliError::failed(format!("{}: not a job: {e}", args.job.display())))?;
-    let progress = Arc::new(RunProgress::new(ProgressMode::Lines, 1));
+    let progress = RunEvents::new(Arc::new(TerminalProgress::new(ProgressMode::Lines, 1)));
     let node_progress = progress.started(&job.node.name);
     let log = |line: &str| eprintln!("{line}");
     let env = JobEnv {

@@ -46,8 +46,7 @@ pub fn export(global: &Global, args: &ExportArgs) -> Result<i32, CliError> {
         Artifact::load(&dir, ArtifactType::Json)
     } else {
         Artifact::load(&dir, ArtifactType::Files)
-    }
-    .map_err(CliError::failed)?;
+    }?;
     write_artifact(&artifact, &args.to)?;
     eprintln!(
         "flow: wrote {}.{port} to {}",

@@ -9,11 +9,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use flow_engine::PipelineError;
+use flow_engine::events::RunEvents;
 use flow_engine::exec::local::LocalExecutor;
 use flow_engine::exec::session::{RunOptions, RunReport, run as run_plan};
-use flow_engine::exec::slurm::config::executor_kind;
-use flow_engine::exec::slurm::{SlurmConfig, SlurmExecutor};
-use flow_engine::progress::{ProgressMode, RunProgress};
+use flow_slurm::config::executor_kind;
+use flow_slurm::{SlurmConfig, SlurmExecutor};
+
+use crate::progress::{ProgressMode, TerminalProgress};
 
 use crate::cli::{ExecutorChoice, Global, ProgressChoice, RunArgs};
 use crate::error::CliError;
@@ -80,7 +82,8 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
     let cancel = cancel_flag();
     let _ = ws.store.clean_stale_staging();
     let total = wanted.iter().filter(|w| **w).count() as u64;
-    let progress = Arc::new(RunProgress::new(progress_mode(args.progress), total));
+    let terminal = Arc::new(TerminalProgress::new(progress_mode(args.progress), total));
+    let progress = RunEvents::new(terminal.clone());
     let opts = RunOptions {
         forced,
         wanted,
@@ -126,7 +129,7 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
             report
         }
     };
-    progress.finish();
+    terminal.finish();
     eprint!(
         "{}",
         summary(&plan.name, &report, started.elapsed().as_secs_f64())

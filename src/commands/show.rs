@@ -48,7 +48,7 @@ pub fn show(global: &Global, args: &ShowArgs) -> Result<i32, CliError> {
         } else {
             ArtifactType::Files
         };
-        match Artifact::load(&dir, ty).map_err(CliError::failed)? {
+        match Artifact::load(&dir, ty)? {
             Artifact::Table(batch) => print!("{}", preview_table(&batch, args.rows)?),
             Artifact::Json(value) => {
                 let text = serde_json::to_string_pretty(&value).unwrap_or_default();

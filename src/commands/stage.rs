@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use flow_cache::Lookup;
+use flow_engine::events::RunEvents;
 use flow_engine::exec::local::LocalExecutor;
 use flow_engine::exec::session::{RunOptions, plan_status, run as run_plan};
-use flow_engine::progress::RunProgress;
 use flow_engine::{Artifact, ArtifactType, Cardinality};
 
 use crate::cli::{Global, StageArgs};
@@ -114,10 +114,11 @@ pub fn stage(global: &Global, args: &StageArgs) -> Result<i32, CliError> {
     let plan = ws.plan(&file, &sets)?;
 
     let cancel = cancel_flag();
-    let progress = Arc::new(RunProgress::new(
+    let terminal = Arc::new(crate::progress::TerminalProgress::new(
         progress_mode(args.progress),
         plan.len() as u64,
     ));
+    let progress = RunEvents::new(terminal.clone());
     let mut executor = LocalExecutor::new(
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         ws.store.clone(),
@@ -131,7 +132,7 @@ pub fn stage(global: &Global, args: &StageArgs) -> Result<i32, CliError> {
         cancel,
     };
     let report = run_plan(&plan, &ws.store, &mut executor, &progress, &opts);
-    progress.finish();
+    terminal.finish();
     if !report.ok() {
         eprint!(
             "{}",
@@ -165,8 +166,7 @@ pub fn stage(global: &Global, args: &StageArgs) -> Result<i32, CliError> {
         outputs.retain(|o| o.name == port);
     }
     if outputs.len() == 1 {
-        let artifact = Artifact::load(&object.port_dir(outputs[0].name), outputs[0].ty)
-            .map_err(CliError::failed)?;
+        let artifact = Artifact::load(&object.port_dir(outputs[0].name), outputs[0].ty)?;
         write_artifact(&artifact, &args.out)?;
     } else {
         std::fs::create_dir_all(&args.out)

@@ -49,7 +49,7 @@ pub fn status(global: &Global, args: &PipelineArgs) -> Result<i32, CliError> {
         .filter(|s| !s.cached)
         .filter_map(|s| s.digest.map(|d| (plan.node(s.index).name.clone(), d)))
         .collect();
-    let jobs = flow_engine::exec::slurm::job_states(&ws.store, &keys);
+    let jobs = flow_slurm::job_states(&ws.store, &keys);
     if !jobs.is_empty() {
         println!("\nSlurm jobs of this run:");
         for (node, id, state) in jobs {

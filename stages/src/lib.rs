@@ -9,7 +9,6 @@ pub mod analysis;
 pub mod generic;
 pub mod images;
 pub mod matrix;
-pub mod numeric;
 pub mod table;
 pub mod training;
 pub mod world;

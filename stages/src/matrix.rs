@@ -25,6 +25,8 @@ use arrow_array::{Array, ArrayRef, BooleanArray, Float64Array, RecordBatch, Stri
 use arrow_schema::{DataType, Field, Schema};
 use faer::Mat;
 use flow_engine::StageError;
+
+use crate::table::image_ids;
 use serde_json::Value;
 
 /// The name of the image-id column.
@@ -83,61 +85,8 @@ pub fn take_cols(m: &Mat<f64>, cols: &[usize]) -> Mat<f64> {
     out
 }
 
-/// The image ids of a table, if it has an `image_id` column (integers are written in decimal).
-/// Duplicate or null ids are errors.
-pub fn image_ids(batch: &RecordBatch, port: &str) -> Result<Option<Vec<String>>, StageError> {
-    let Some(col) = batch.column_by_name(IMAGE_ID) else {
-        return Ok(None);
-    };
-    let ids: Vec<String> = match col.data_type() {
-        DataType::Utf8 => col
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect::<Option<_>>(),
-        DataType::LargeUtf8 => col
-            .as_string::<i64>()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect::<Option<_>>(),
-        DataType::Utf8View => col
-            .as_string_view()
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect::<Option<_>>(),
-        _ => match integer_values(col) {
-            Some(values) => values
-                .into_iter()
-                .map(|v| v.map(|v| v.to_string()))
-                .collect::<Option<_>>(),
-            None => {
-                return Err(StageError::input(
-                    port,
-                    format!(
-                        "column `{IMAGE_ID}` must hold strings or integers, not {}",
-                        col.data_type()
-                    ),
-                ));
-            }
-        },
-    }
-    .ok_or_else(|| {
-        StageError::input(port, format!("column `{IMAGE_ID}` has a missing (null) id"))
-    })?;
-    let mut seen = HashMap::with_capacity(ids.len());
-    for (row, id) in ids.iter().enumerate() {
-        if let Some(first) = seen.insert(id.as_str(), row) {
-            return Err(StageError::input(
-                port,
-                format!("image `{id}` appears twice (rows {first} and {row})"),
-            ));
-        }
-    }
-    Ok(Some(ids))
-}
-
 /// Integer columns as `Option<i64>` values, or `None` if the column is not an integer type.
-fn integer_values(col: &ArrayRef) -> Option<Vec<Option<i64>>> {
+pub(crate) fn integer_values(col: &ArrayRef) -> Option<Vec<Option<i64>>> {
     macro_rules! ints {
         ($t:ty) => {
             col.as_primitive::<$t>()

@@ -11,6 +11,7 @@ use flow_engine::artifact::InputArtifact;
 use flow_engine::{Artifact, Inputs, Outputs, ParamValue, Params, RunContext, StageKind};
 use flow_stages::images::ImageSet;
 use flow_stages::table::f64_column;
+use flow_stages::table::require_image_ids as image_ids;
 use flow_stages::world::face_renderer::{
     FACTOR_NAMES, FaceFactors, N_LANDMARKS, landmarks, render,
 };
@@ -20,7 +21,7 @@ use flow_stages::world::import_image_data::ImportImageData;
 use flow_stages::world::split::Split;
 use flow_stages::world::synthetic_faces::{QUICK_FACTORS, SyntheticFaces, draw_factors};
 use flow_stages::world::synthetic_neurons::SyntheticNeurons;
-use flow_stages::world::tables::{bool_column, i32_column, image_ids, pearson};
+use flow_stages::world::tables::{bool_column, i32_column};
 use npyz::WriterBuilder;
 
 // ---------------------------------------------------------------------------------------------
@@ -472,7 +473,10 @@ fn neuron_correlations(code: &str, seed: u64) -> (Vec<String>, Vec<Vec<f64>>, Re
     let corr: Vec<Vec<f64>> = (0..159)
         .map(|j| {
             let r = f64_column(responses, &format!("n{j:03}"), "r").unwrap();
-            fcols.iter().map(|f| pearson(&r, f)).collect()
+            fcols
+                .iter()
+                .map(|f| flow_numeric::moments::pearson(&r, f).unwrap_or(0.0))
+                .collect()
         })
         .collect();
     (names, corr, tuning)

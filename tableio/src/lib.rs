@@ -24,5 +24,5 @@ pub use check::ensure_finite;
 pub use error::TableIoError;
 pub use format::{Format, SUPPORTED_EXTENSIONS};
 pub use npy::{NdArray, read_npy_array};
-pub use read::{read_ipc, read_table};
+pub use read::{read_csv_with_text_columns, read_ipc, read_table};
 pub use write::{batch_to_json_rows, write_ipc, write_ipc_unsynced, write_table};

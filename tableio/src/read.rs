@@ -108,6 +108,20 @@ fn read_parquet(path: &Path) -> Result<RecordBatch, TableIoError> {
 }
 
 fn read_csv(path: &Path) -> Result<RecordBatch, TableIoError> {
+    Ok(floats_with_non_finite(read_csv_with_text_columns(
+        path,
+        &[],
+    )?))
+}
+
+/// Reads a CSV file (header row, inferred types) with the named columns read as text whatever
+/// they look like (ids such as `007` stay `007`). Values are as arrow-csv reads them: unlike
+/// [`read_table`], a column of "NaN"/"inf" entries stays text, for callers that check values
+/// themselves and name the offending row.
+pub fn read_csv_with_text_columns(
+    path: &Path,
+    text_columns: &[&str],
+) -> Result<RecordBatch, TableIoError> {
     let mut file = BufReader::new(open(path)?);
     let (schema, _) = arrow_csv::reader::Format::default()
         .with_header(true)
@@ -115,7 +129,20 @@ fn read_csv(path: &Path) -> Result<RecordBatch, TableIoError> {
         .map_err(|e| TableIoError::csv(path, e))?;
     file.seek(SeekFrom::Start(0))
         .map_err(|e| TableIoError::io(path, e))?;
-    let schema = Arc::new(schema);
+    let fields: Vec<arrow_schema::Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if text_columns.contains(&f.name().as_str()) {
+                f.as_ref()
+                    .clone()
+                    .with_data_type(arrow_schema::DataType::Utf8)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    let schema = Arc::new(arrow_schema::Schema::new(fields));
     let reader = arrow_csv::ReaderBuilder::new(schema.clone())
         .with_header(true)
         .build(file)
@@ -123,8 +150,7 @@ fn read_csv(path: &Path) -> Result<RecordBatch, TableIoError> {
     let batches = reader
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| TableIoError::csv(path, e))?;
-    let batch = concat(path, schema, batches)?;
-    Ok(floats_with_non_finite(batch))
+    concat(path, schema, batches)
 }
 
 /// arrow-csv infers "NaN"/"inf" entries as text, turning a float column with

@@ -17,6 +17,10 @@ pub enum Outcome {
         index: usize,
         reason: String,
     },
+    /// Stopped by the run's cancellation: neither done nor a failure of the node.
+    Cancelled {
+        index: usize,
+    },
 }
 
 pub trait Executor {

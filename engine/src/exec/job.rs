@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::artifact::{Artifact, ArtifactType, InputArtifact, Inputs};
 use crate::catalog::Catalog;
 use crate::context::RunContext;
+use crate::events::NodeProgress;
+use crate::exec::error::JobError;
 use crate::plan::PlanNode;
 use crate::plan::key::CacheKey;
-use crate::progress::NodeProgress;
-use crate::stage::StageError;
 use crate::value::ParamValue;
 
 /// One item of a resolved input: a published upstream object's port.
@@ -66,21 +66,21 @@ pub struct JobEnv<'a> {
 }
 
 /// Runs a job to completion: `Ok` with the published object, or `Err` with a reason.
-pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
+pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, JobError> {
     let started = Instant::now();
     let store = env.store;
-    let lock = match store.try_lock(&job.digest).map_err(|e| e.to_string())? {
+    let lock = match store.try_lock(&job.digest)? {
         Some(lock) => lock,
         None => {
             (env.log)(&format!(
                 "waiting for {}: another flow process is computing its key",
                 job.node.name
             ));
-            store.lock(&job.digest).map_err(|e| e.to_string())?
+            store.lock(&job.digest)?
         }
     };
     if !job.force {
-        match store.get(&job.digest).map_err(|e| e.to_string())? {
+        match store.get(&job.digest)? {
             Lookup::Present(object) => {
                 return Ok(Completed {
                     object,
@@ -93,7 +93,7 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
                     "{}: cached result is corrupt ({reason}); recomputing",
                     job.node.name
                 ));
-                store.remove(&job.digest).map_err(|e| e.to_string())?;
+                store.remove(&job.digest)?;
             }
             Lookup::Missing => {}
         }
@@ -101,9 +101,9 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
     let kind = env
         .catalog
         .get(&job.node.kind)
-        .ok_or_else(|| format!("unknown stage kind `{}` in this flow binary", job.node.kind))?;
+        .ok_or_else(|| JobError::UnknownKind(job.node.kind.clone()))?;
     let inputs = load_inputs(job, store)?;
-    let staging = store.begin(&job.digest).map_err(|e| e.to_string())?;
+    let staging = store.begin(&job.digest)?;
     let scratch = store.scratch(&job.digest);
     let ctx = RunContext {
         node: job.node.name.clone(),
@@ -120,15 +120,14 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
     });
     let outputs = match outputs {
         Ok(Ok(outputs)) => outputs,
-        Ok(Err(StageError::Cancelled)) => return Err("cancelled".into()),
-        Ok(Err(e)) => return Err(e.to_string()),
+        Ok(Err(e)) => return Err(e.into()),
         Err(panic) => {
             let message = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            return Err(format!("stage panicked: {message}"));
+            return Err(JobError::Panicked(message));
         }
     };
     if let Some(extra) = outputs
@@ -136,41 +135,51 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
         .keys()
         .find(|p| !job.node.outputs.iter().any(|(declared, _)| declared == *p))
     {
-        return Err(format!(
-            "stage bug: it returned an output `{extra}` that kind `{}` does not declare",
+        return Err(JobError::StageBug(format!(
+            "it returned an output `{extra}` that kind `{}` does not declare",
             job.node.kind
-        ));
+        )));
     }
     for (port, ty) in &job.node.outputs {
-        let dir = staging.port_dir(port).map_err(|e| e.to_string())?;
+        let dir = staging.port_dir(port)?;
         match (outputs.ports.get(port), ty) {
-            (Some(artifact), _) if artifact.ty() == *ty => artifact.save(&dir)?,
+            (Some(artifact), _) if artifact.ty() == *ty => {
+                artifact.save(&dir).map_err(|source| JobError::Output {
+                    port: port.clone(),
+                    source,
+                })?
+            }
             (Some(artifact), _) => {
-                return Err(format!(
-                    "stage bug: output `{port}` is declared {ty} but the stage returned {}",
+                return Err(JobError::StageBug(format!(
+                    "output `{port}` is declared {ty} but the stage returned {}",
                     artifact.ty()
-                ));
+                )));
             }
             (None, ArtifactType::Files) => {}
-            (None, _) => return Err(format!("stage bug: it produced no output `{port}`")),
+            (None, _) => {
+                return Err(JobError::StageBug(format!(
+                    "it produced no output `{port}`"
+                )));
+            }
         }
     }
     let seconds = started.elapsed().as_secs_f64();
     let draft = ManifestDraft {
-        key_parts: serde_json::to_value(&job.key).map_err(|e| e.to_string())?,
+        // A key and job inputs are strings, numbers and maps: they always serialise.
+        key_parts: serde_json::to_value(&job.key).unwrap_or_default(),
         kind: job.node.kind.clone(),
         node: job.node.name.clone(),
         params: job.node.params.to_json(),
-        inputs: serde_json::to_value(&job.inputs).map_err(|e| e.to_string())?,
+        inputs: serde_json::to_value(&job.inputs).unwrap_or_default(),
         flow_version: env!("CARGO_PKG_VERSION").to_string(),
         host: hostname(),
         threads: u32::try_from(job.node.threads).ok(),
         seconds,
     };
     if job.force {
-        store.remove(&job.digest).map_err(|e| e.to_string())?;
+        store.remove(&job.digest)?;
     }
-    let object = store.publish(staging, draft).map_err(|e| e.to_string())?;
+    let object = store.publish(staging, draft)?;
     drop(lock);
     let _ = store.remove_scratch(&job.digest);
     Ok(Completed {
@@ -180,30 +189,39 @@ pub fn execute(job: &Job, env: &JobEnv<'_>) -> Result<Completed, String> {
     })
 }
 
-fn load_inputs(job: &Job, store: &Store) -> Result<Inputs, String> {
+fn load_inputs(job: &Job, store: &Store) -> Result<Inputs, JobError> {
     let mut inputs = Inputs::default();
     for input in &job.inputs {
         let mut items = Vec::with_capacity(input.items.len());
         for item in &input.items {
-            let object = match store.get(&item.object).map_err(|e| e.to_string())? {
+            let object = match store.get(&item.object)? {
                 Lookup::Present(o) => o,
                 Lookup::Missing => {
-                    return Err(format!(
-                        "input `{}`: result of {} is no longer in the cache",
-                        input.port, item.node
-                    ));
+                    return Err(JobError::Input {
+                        port: input.port.clone(),
+                        message: format!("result of {} is no longer in the cache", item.node),
+                    });
                 }
                 Lookup::Corrupt { reason } => {
                     let _ = store.remove(&item.object);
-                    return Err(format!(
-                        "input `{}`: the cached result of {} is corrupt ({reason}); it was removed, run again to recompute it",
-                        input.port, item.node
-                    ));
+                    return Err(JobError::Input {
+                        port: input.port.clone(),
+                        message: format!(
+                            "the cached result of {} is corrupt ({reason}); it was removed, run again to recompute it",
+                            item.node
+                        ),
+                    });
                 }
             };
             let artifact = Artifact::load(&object.port_dir(&item.port), input.ty).map_err(|e| {
                 let _ = store.remove(&item.object);
-                format!("input `{}`: the cached result of {} is unreadable ({e}); it was removed, run again to recompute it", input.port, item.node)
+                JobError::Input {
+                    port: input.port.clone(),
+                    message: format!(
+                        "the cached result of {} is unreadable ({e}); it was removed, run again to recompute it",
+                        item.node
+                    ),
+                }
             })?;
             items.push(InputArtifact {
                 node: item.node.clone(),

@@ -9,9 +9,10 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use flow_cache::Store;
 
 use crate::catalog::Catalog;
+use crate::events::RunEvents;
+use crate::exec::error::JobError;
 use crate::exec::executor::{Executor, Outcome};
 use crate::exec::job::{Job, JobEnv, execute};
-use crate::progress::RunProgress;
 
 pub struct LocalExecutor {
     slots: usize,
@@ -20,7 +21,7 @@ pub struct LocalExecutor {
     store: Store,
     catalog: Catalog,
     cancel: Arc<AtomicBool>,
-    progress: Arc<RunProgress>,
+    progress: RunEvents,
     tx: Sender<(usize, Outcome)>,
     rx: Receiver<(usize, Outcome)>,
 }
@@ -31,7 +32,7 @@ impl LocalExecutor {
         store: Store,
         catalog: Catalog,
         cancel: Arc<AtomicBool>,
-        progress: Arc<RunProgress>,
+        progress: RunEvents,
     ) -> Self {
         let (tx, rx) = channel();
         LocalExecutor {
@@ -80,7 +81,7 @@ impl Executor for LocalExecutor {
             };
             let outcome = match execute(&job, &env) {
                 Ok(done) => {
-                    progress.finished(&job.node.name, &node_progress, done.seconds, done.reused);
+                    progress.finished(&job.node.name, done.seconds, done.reused);
                     Outcome::Done {
                         index: job.index,
                         object: done.object,
@@ -88,8 +89,13 @@ impl Executor for LocalExecutor {
                         seconds: done.seconds,
                     }
                 }
-                Err(reason) => {
-                    progress.failed(&job.node.name, Some(&node_progress), &reason);
+                Err(JobError::Cancelled) => {
+                    progress.cancelled(&job.node.name);
+                    Outcome::Cancelled { index: job.index }
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    progress.failed(&job.node.name, true, &reason);
                     Outcome::Failed {
                         index: job.index,
                         reason,

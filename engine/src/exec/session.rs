@@ -12,14 +12,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use flow_cache::{Digest, Lookup, Object, Store};
+use flow_cache::{CacheError, Digest, Lookup, Object, Store};
 use petgraph::graph::NodeIndex;
 
+use crate::events::RunEvents;
 use crate::exec::executor::{Executor, Outcome};
 use crate::exec::job::{InputItem, Job, JobInput};
 use crate::plan::Plan;
 use crate::plan::key::{CacheKey, KeyInput};
-use crate::progress::RunProgress;
 use crate::run_index::RunIndex;
 
 /// The content of a node's outputs, once known.
@@ -43,13 +43,24 @@ impl Resolved {
     }
 }
 
+/// Why a node's key cannot be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The upstream result lacks a port the plan reads (a result of another build of a kind).
+    #[error("upstream {upstream} has no output `{port}`")]
+    NoSuchOutput { upstream: String, port: String },
+    /// A `path` parameter's file or folder could not be hashed.
+    #[error("parameter `{param}`: {source}")]
+    Path { param: String, source: CacheError },
+}
+
 /// Computes a node's key from its inputs' content, or `Ok(None)` if some input is not known yet.
 pub fn node_key(
     plan: &Plan,
     index: NodeIndex,
     resolved: &[Option<Resolved>],
     store: &Store,
-) -> Result<Option<(CacheKey, Vec<JobInput>)>, String> {
+) -> Result<Option<(CacheKey, Vec<JobInput>)>, KeyError> {
     let node = plan.node(index);
     let mut key_inputs = Vec::with_capacity(node.inputs.len());
     let mut job_inputs = Vec::with_capacity(node.inputs.len());
@@ -61,11 +72,10 @@ pub fn node_key(
                 return Ok(None);
             };
             let Some(digest) = r.ports.get(&s.port) else {
-                return Err(format!(
-                    "upstream {} has no output `{}`",
-                    plan.graph[NodeIndex::new(s.node)].name,
-                    s.port
-                ));
+                return Err(KeyError::NoSuchOutput {
+                    upstream: plan.graph[NodeIndex::new(s.node)].name.clone(),
+                    port: s.port.clone(),
+                });
             };
             content.push(*digest);
             let up = &plan.graph[NodeIndex::new(s.node)];
@@ -94,7 +104,12 @@ pub fn node_key(
         .collect();
     for name in &node.path_params {
         if let Some(path) = node.params.get(name).and_then(|v| v.as_str()) {
-            let digest = content_digest(store, std::path::Path::new(path))?;
+            let digest = content_digest(store, std::path::Path::new(path)).map_err(|source| {
+                KeyError::Path {
+                    param: name.clone(),
+                    source,
+                }
+            })?;
             params.insert(
                 name.clone(),
                 serde_json::json!({ "file-content": digest.to_string() }),
@@ -112,13 +127,12 @@ pub fn node_key(
 }
 
 /// The content digest of an imported file, or of a directory ([`Store::hash_dir`]).
-pub fn content_digest(store: &Store, path: &std::path::Path) -> Result<Digest, String> {
-    let digest = if path.is_dir() {
+pub fn content_digest(store: &Store, path: &std::path::Path) -> Result<Digest, CacheError> {
+    if path.is_dir() {
         store.hash_dir(path)
     } else {
         store.hash_file(path)
-    };
-    digest.map_err(|e| e.to_string())
+    }
 }
 
 /// Why a node with a known key must run.
@@ -279,7 +293,7 @@ pub fn run(
     plan: &Plan,
     store: &Store,
     executor: &mut dyn Executor,
-    progress: &RunProgress,
+    progress: &RunEvents,
     opts: &RunOptions,
 ) -> RunReport {
     let mut index = RunIndex::open(store, &plan.scope);
@@ -311,7 +325,7 @@ pub fn run(
                 if let Some(s) = blocked {
                     let cause = plan.graph[NodeIndex::new(s.node)].name.clone();
                     state[ix] = State::Skipped;
-                    progress.skipped(&node.name);
+                    progress.skipped(&node.name, &cause);
                     report.skipped.push((node.name.clone(), cause));
                     continue;
                 }
@@ -319,8 +333,9 @@ pub fn run(
                     Ok(None) => {}
                     Err(e) => {
                         state[ix] = State::Failed;
-                        progress.failed(&node.name, None, &e);
-                        report.failed.push((node.name.clone(), e));
+                        let reason = e.to_string();
+                        progress.failed(&node.name, false, &reason);
+                        report.failed.push((node.name.clone(), reason));
                     }
                     Ok(Some((key, inputs))) => {
                         let digest = key.digest();
@@ -367,7 +382,9 @@ pub fn run(
             break;
         };
         let finished = match &outcome {
-            Outcome::Done { index, .. } | Outcome::Failed { index, .. } => *index,
+            Outcome::Done { index, .. }
+            | Outcome::Failed { index, .. }
+            | Outcome::Cancelled { index } => *index,
         };
         if let Some(d) = digests[finished].take() {
             in_flight.remove(&d);
@@ -406,11 +423,11 @@ pub fn run(
             Outcome::Failed { index: ix, reason } => {
                 let node = plan.node(NodeIndex::new(ix));
                 state[ix] = State::Failed;
-                if reason == "cancelled" {
-                    report.cancelled = true;
-                } else {
-                    report.failed.push((node.name.clone(), reason));
-                }
+                report.failed.push((node.name.clone(), reason));
+            }
+            Outcome::Cancelled { index: ix } => {
+                state[ix] = State::Failed;
+                report.cancelled = true;
             }
         }
         if last_save.elapsed().as_secs() >= 5 {

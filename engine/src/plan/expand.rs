@@ -352,29 +352,37 @@ fn build_node(decl: &StageDecl, coords: &Coords, lookups: &[Vec<SourceLookup>]) 
     }
 }
 
-/// Stages in dependency order, file order among independent ones (validation ruled out cycles).
+/// Stages in dependency order: by depth (the longest chain of inputs above a stage, from
+/// petgraph's topological sort), then file order; validation ruled out cycles.
 fn stage_order(pipeline: &Pipeline) -> Vec<&StageDecl> {
-    let mut done: Vec<&str> = Vec::new();
-    let mut out = Vec::new();
-    while out.len() < pipeline.stages.len() {
-        let before = out.len();
-        for decl in &pipeline.stages {
-            if done.contains(&decl.name.as_str()) {
-                continue;
+    let mut graph = petgraph::graph::DiGraph::<usize, ()>::new();
+    let nodes: Vec<_> = (0..pipeline.stages.len())
+        .map(|i| graph.add_node(i))
+        .collect();
+    let index: HashMap<&str, usize> = pipeline
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.name.as_str(), i))
+        .collect();
+    for (i, decl) in pipeline.stages.iter().enumerate() {
+        for source in decl.inputs.iter().flat_map(|input| &input.sources) {
+            if let Some(&j) = index.get(source.stage.as_str()) {
+                graph.update_edge(nodes[j], nodes[i], ());
             }
-            let ready = decl
-                .inputs
-                .iter()
-                .flat_map(|i| &i.sources)
-                .all(|s| done.contains(&s.stage.as_str()));
-            if ready {
-                done.push(&decl.name);
-                out.push(decl);
-            }
-        }
-        if out.len() == before {
-            break;
         }
     }
-    out
+    let sorted = petgraph::algo::toposort(&graph, None).unwrap_or_else(|_| nodes.clone());
+    let mut depth = vec![0usize; pipeline.stages.len()];
+    for n in sorted {
+        let below = graph
+            .neighbors_directed(n, petgraph::Direction::Incoming)
+            .map(|up| depth[graph[up]] + 1)
+            .max()
+            .unwrap_or(0);
+        depth[graph[n]] = below;
+    }
+    let mut order: Vec<usize> = (0..pipeline.stages.len()).collect();
+    order.sort_by_key(|&i| (depth[i], i));
+    order.into_iter().map(|i| &pipeline.stages[i]).collect()
 }

@@ -4,13 +4,13 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use flow_cache::{Lookup, Store};
+use flow_engine::events::{RunEvent, RunEvents, RunObserver};
 use flow_engine::exec::local::LocalExecutor;
 use flow_engine::exec::session::{RunOptions, RunReport, run};
-use flow_engine::progress::{ProgressMode, RunProgress};
 use flow_engine::{
     ArtifactType, Catalog, ConnectedPorts, Inputs, Outputs, ParamSpec, ParamType, ParamValue,
     Params, PortSpec, RunContext, StageError, StageKind,
@@ -263,6 +263,16 @@ pub fn catalog(version: u32) -> Catalog {
     c
 }
 
+/// Records every event of a run, in order.
+#[derive(Default)]
+pub struct Recorder(pub Mutex<Vec<RunEvent>>);
+
+impl RunObserver for Recorder {
+    fn event(&self, event: RunEvent) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
 /// A project directory: one pipeline file and its cache.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -292,10 +302,21 @@ impl Project {
 
     /// Runs `text` to completion with `catalog`; the report and the plan it ran.
     pub fn run_with(&self, text: &str, catalog: &Catalog) -> (RunReport, flow_engine::Plan) {
+        let (report, plan, _) = self.run_recorded(text, catalog);
+        (report, plan)
+    }
+
+    /// [`Project::run_with`], with the events the run emitted.
+    pub fn run_recorded(
+        &self,
+        text: &str,
+        catalog: &Catalog,
+    ) -> (RunReport, flow_engine::Plan, Vec<RunEvent>) {
         let plan = self.plan(text, catalog);
         let store = self.store();
         let cancel = Arc::new(AtomicBool::new(false));
-        let progress = Arc::new(RunProgress::new(ProgressMode::Silent, plan.len() as u64));
+        let recorder = Arc::new(Recorder::default());
+        let progress = RunEvents::new(recorder.clone());
         let mut executor = LocalExecutor::new(
             2,
             store.clone(),
@@ -309,7 +330,8 @@ impl Project {
             cancel,
         };
         let report = run(&plan, &store, &mut executor, &progress, &opts);
-        (report, plan)
+        let events = std::mem::take(&mut *recorder.0.lock().unwrap());
+        (report, plan, events)
     }
 
     pub fn run(&self, text: &str) -> RunReport {

@@ -28,7 +28,7 @@ use serde_json::json;
 
 use crate::analysis::lasso_ve::informative_units;
 use crate::matrix::{self, Labeled};
-use crate::numeric::moments::mean;
+use flow_numeric::moments::mean;
 
 /// Columns of `m` centred and scaled to unit norm (for correlations by dot products); a
 /// constant column becomes NaN.

@@ -6,7 +6,7 @@
 //!   `var_threshold`, or the `informative` port); units and neurons z-scored with the mean and
 //!   population std of the **shared** images; held-out images use the same statistics.
 //! - D_ij = Pearson(unit i, neuron j) over the shared images; the optimal one-to-one assignment
-//!   (rectangular, min(units, neurons) pairs; [`crate::numeric::lsap`], as scipy's
+//!   (rectangular, min(units, neurons) pairs; [`flow_numeric::lsap`], as scipy's
 //!   `linear_sum_assignment`) minimising Σ(1 − D_ij), or Σ(1 − |D_ij|) with `abs_corr = true`.
 //!   (The paper names Hopcroft–Karp, a cardinality matching; a minimum-cost assignment is what
 //!   "the lowest overall (1 − D) score" asks for.)
@@ -48,9 +48,9 @@ use serde_json::json;
 use crate::analysis::lasso_ve::informative_units;
 use crate::images::{ImageSet, grid, write_png};
 use crate::matrix::{self, Labeled};
-use crate::numeric::lsap::linear_sum_assignment;
-use crate::numeric::moments::mean;
 use crate::training::model_files;
+use flow_numeric::lsap::linear_sum_assignment;
+use flow_numeric::moments::mean;
 
 /// Decoding on matched inputs: `shared[i]` marks the images used for matching and regression.
 /// Runs the AVX2 build of the same code where the CPU has it (bit-identical: nothing is fused).

@@ -13,7 +13,7 @@
 //! 2. Units and neurons are z-scored with the mean and population std of all images
 //!    (`standardize = "all"`) or of the training images (`"train"`); test images use the same.
 //! 3. Per neuron, scikit-learn's problem min (1/2m)‖y − b − Xw‖² + α‖w‖₁ with b unpenalised
-//!    (X, y centred on the fitting images), solved exactly ([`crate::numeric::lasso_path`]).
+//!    (X, y centred on the fitting images), solved exactly ([`flow_numeric::lasso_path`]).
 //! 4. α grid per neuron on the whole (centred) training set: α_max = max_d |x_dᵀy| / n_train,
 //!    `geomspace(α_max, eps·α_max, n_alphas)` as numpy computes it; 1e-15 everywhere if
 //!    α_max ≤ 1e-15. The same grid serves every fold.
@@ -52,8 +52,8 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use crate::matrix::{self, Labeled};
-use crate::numeric::lasso_path::{LassoPath, geomspace};
-use crate::numeric::moments::{mean, median, std};
+use flow_numeric::lasso_path::{LassoPath, geomspace};
+use flow_numeric::moments::{mean, median, std};
 
 /// Which images give the standardising mean and std.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

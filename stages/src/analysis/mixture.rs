@@ -6,7 +6,7 @@
 //!
 //! - A is the `mixing` input (n_neurons × n_neurons raw draws; their absolute values are used),
 //!   or, without it, n_neurons² standard normal draws from the node's seed (ChaCha8, row-major,
-//!   Box–Muller; see [`crate::numeric::rng`]).
+//!   Box–Muller; see [`flow_numeric::rng`]).
 //! - A zero-variance neuron is an error naming it (it cannot be z-scored); so is an A with an
 //!   all-zero column.
 //!
@@ -22,7 +22,7 @@ use flow_engine::{
 use serde_json::json;
 
 use crate::matrix::{self, Labeled};
-use crate::numeric::rng::Draws;
+use flow_numeric::rng::Rng;
 
 /// `|A|` with each column divided by its sum.
 pub fn normalise_mixing(a: &Mat<f64>) -> Result<Mat<f64>, StageError> {
@@ -44,7 +44,7 @@ pub fn normalise_mixing(a: &Mat<f64>) -> Result<Mat<f64>, StageError> {
 
 /// Raw N(0, 1) draws, n × n, from `seed`.
 pub fn draw_mixing(n: usize, seed: u64) -> Mat<f64> {
-    let mut draws = Draws::new(seed);
+    let mut draws = Rng::seeded(seed);
     let values: Vec<f64> = (0..n * n).map(|_| draws.normal()).collect();
     Mat::from_fn(n, n, |i, j| values[i * n + j])
 }

@@ -15,7 +15,7 @@
 //! Choices the paper leaves open, as params: the sizes are `n_sizes` (5) distinct integers
 //! drawn uniformly from [`min_size`, `max_size`] = [10, 50] (capped at the number of neurons),
 //! unless `sizes` lists them; `per_size` (10) subsets per size, each drawn without replacement
-//! (sorted neuron indices); all draws from the node's seed (ChaCha8, [`crate::numeric::rng`]),
+//! (sorted neuron indices); all draws from the node's seed (ChaCha8, [`flow_numeric::rng`]),
 //! sizes first, then the subsets in size order. The Lasso and alignment params are those of
 //! `lasso-ve` and `alignment`.
 //!
@@ -31,8 +31,8 @@ use serde_json::json;
 use crate::analysis::alignment::{EntropyUnits, alignment};
 use crate::analysis::lasso_ve::{self, LassoData, LassoParams};
 use crate::matrix::{self, Labeled};
-use crate::numeric::moments::mean;
-use crate::numeric::rng::Draws;
+use flow_numeric::moments::mean;
+use flow_numeric::rng::Rng;
 
 /// The subset sizes and the subsets, drawn as the module doc says.
 pub fn draw_subsets(
@@ -44,7 +44,7 @@ pub fn draw_subsets(
     max: usize,
     seed: u64,
 ) -> Result<(Vec<usize>, Vec<Vec<usize>>), StageError> {
-    let mut draws = Draws::new(seed);
+    let mut draws = Rng::seeded(seed);
     let sizes = match sizes {
         Some(s) => s,
         None => {

@@ -37,9 +37,9 @@ use serde_json::Value;
 
 use crate::analysis::welch::welch;
 use crate::matrix;
-use crate::numeric::moments::mean;
-use crate::numeric::spearman::spearman;
-use crate::numeric::student_t::two_sided_p;
+use flow_numeric::moments::mean;
+use flow_numeric::spearman::spearman;
+use flow_numeric::student_t::two_sided_p;
 
 pub const DEFAULT_METRICS: &str =
     "alignment,ve_mean,avg_corr_ratio,unit_proportion,mean_cosine_distance";

@@ -40,8 +40,8 @@ use flow_engine::{
 use serde_json::{Value, json};
 
 use crate::matrix::{self, Labeled};
-use crate::numeric::moments::median;
-use crate::numeric::spearman::{normalised_ranks, spearman_between};
+use flow_numeric::moments::median;
+use flow_numeric::spearman::{normalised_ranks, spearman_between};
 
 /// The three variants' pairwise matrices (None = null) and model scores.
 #[derive(Clone, Debug)]
@@ -357,10 +357,10 @@ impl StageKind for Udr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::numeric::rng::Draws;
+    use flow_numeric::rng::Rng;
 
     fn random_latents(n: usize, l: usize, seed: u64) -> Mat<f64> {
-        let mut d = Draws::new(seed);
+        let mut d = Rng::seeded(seed);
         Mat::from_fn(n, l, |_, _| d.normal())
     }
 
@@ -375,7 +375,7 @@ mod tests {
     fn permuted_and_sign_flipped_latents_score_one() {
         // Property: for many permutations, sign flips and monotone warps, UDR = 1 in every variant.
         let base = factorial(5);
-        let mut d = Draws::new(11);
+        let mut d = Rng::seeded(11);
         for _ in 0..20 {
             let perm = d.sample_without_replacement(5, 5);
             let flips: Vec<bool> = (0..5).map(|_| d.uniform() < 0.5).collect();

@@ -20,7 +20,7 @@ use flow_engine::{
 use serde_json::{Value, json};
 
 use crate::matrix;
-use crate::numeric::moments::{mean, std};
+use flow_numeric::moments::{mean, std};
 
 pub struct VeFilter;
 

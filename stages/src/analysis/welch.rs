@@ -5,7 +5,7 @@
 //! t = (mean_a − mean_b)/√(v_a + v_b) with v = s²/n (s with ddof 1);
 //! Welch–Satterthwaite df = (v_a + v_b)² / (v_a²/(n_a − 1) + v_b²/(n_b − 1));
 //! p two-sided from Student's t with df degrees of freedom, accurate in the far tail
-//! ([`crate::numeric::student_t`]).
+//! ([`flow_numeric::student_t`]).
 //!
 //! Each sample needs at least 2 values. When both samples are constant t, df and p are null
 //! (0/0; scipy gives NaN too). Inside `stats` the same function compares model classes.
@@ -18,8 +18,8 @@ use flow_engine::{
 use serde_json::json;
 
 use crate::matrix;
-use crate::numeric::moments::{mean, variance};
-use crate::numeric::student_t::two_sided_p;
+use flow_numeric::moments::{mean, variance};
+use flow_numeric::student_t::two_sided_p;
 
 /// METHODS §7's outputs.
 #[derive(Clone, Debug, PartialEq)]

@@ -32,17 +32,17 @@
 //! names; NPY columns are named `n000…` (responses), `u000…` (activations) or `f00…` (factors).
 
 use std::path::Path;
-use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use flow_engine::{
     ArtifactType, Inputs, Outputs, ParamSpec, ParamType, ParamValue, Params, PortSpec, RunContext,
     StageError, StageKind,
 };
 
-use crate::world::tables::{Column, image_ids, table};
+use crate::table::require_image_ids;
+use crate::world::tables::{Column, table};
 
 pub struct ImportImageData;
 
@@ -57,82 +57,6 @@ struct Parsed {
 
 fn err(file: &str, message: impl std::fmt::Display) -> StageError {
     StageError::param("path", format!("{file}: {message}"))
-}
-
-/// Reads a CSV file with the id column forced to text.
-fn read_csv_with_text_id(path: &Path, id_column: &str) -> Result<RecordBatch, String> {
-    use std::io::{Seek, SeekFrom};
-    let mut file = std::io::BufReader::new(
-        std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?,
-    );
-    let (schema, _) = arrow_csv::reader::Format::default()
-        .with_header(true)
-        .infer_schema(&mut file, None)
-        .map_err(|e| format!("{}: invalid CSV: {e}", path.display()))?;
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let fields: Vec<arrow_schema::Field> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            if f.name() == id_column {
-                f.as_ref().clone().with_data_type(DataType::Utf8)
-            } else {
-                f.as_ref().clone()
-            }
-        })
-        .collect();
-    let schema = Arc::new(arrow_schema::Schema::new(fields));
-    let reader = arrow_csv::ReaderBuilder::new(schema.clone())
-        .with_header(true)
-        .build(file)
-        .map_err(|e| format!("{}: invalid CSV: {e}", path.display()))?;
-    let batches = reader
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: invalid CSV: {e}", path.display()))?;
-    arrow_select_concat(&schema, &batches).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn arrow_select_concat(
-    schema: &arrow_schema::SchemaRef,
-    batches: &[RecordBatch],
-) -> Result<RecordBatch, String> {
-    if batches.is_empty() {
-        return Ok(RecordBatch::new_empty(schema.clone()));
-    }
-    // Concatenate column by column (arrow-select is not a dependency of this crate).
-    let mut columns: Vec<ArrayRef> = Vec::new();
-    for c in 0..schema.fields().len() {
-        let parts: Vec<&dyn Array> = batches.iter().map(|b| b.column(c).as_ref()).collect();
-        columns.push(concat_arrays(&parts)?);
-    }
-    RecordBatch::try_new(schema.clone(), columns).map_err(|e| e.to_string())
-}
-
-fn concat_arrays(parts: &[&dyn Array]) -> Result<ArrayRef, String> {
-    if parts.len() == 1 {
-        return Ok(parts[0].slice(0, parts[0].len()));
-    }
-    // Rebuild through the string or f64 view: every column we keep is one of these.
-    match parts[0].data_type() {
-        DataType::Utf8 => {
-            let mut v: Vec<Option<String>> = Vec::new();
-            for p in parts {
-                let s = p.as_string::<i32>();
-                v.extend((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())));
-            }
-            Ok(Arc::new(arrow_array::StringArray::from(v)))
-        }
-        _ => {
-            let mut v: Vec<Option<f64>> = Vec::new();
-            for p in parts {
-                let cast = to_f64(*p)
-                    .ok_or_else(|| format!("cannot combine column type {}", p.data_type()))?;
-                v.extend(cast);
-            }
-            Ok(Arc::new(arrow_array::Float64Array::from(v)))
-        }
-    }
 }
 
 /// A numeric array as optional f64 values (None: null), or None when it is not numeric.
@@ -492,7 +416,8 @@ impl StageKind for ImportImageData {
             parse_npy(path, &file, what)?
         } else {
             let batch = if is_csv {
-                read_csv_with_text_id(path, id_column).map_err(|e| StageError::param("path", e))?
+                flow_tableio::read_csv_with_text_columns(path, &[id_column])
+                    .map_err(|e| StageError::param("path", e.to_string()))?
             } else {
                 flow_tableio::read_table(path)
                     .map_err(|e| StageError::param("path", e.to_string()))?
@@ -536,7 +461,7 @@ impl StageKind for ImportImageData {
 
         // Ids against the images.
         let images = if inputs.is_connected("images") {
-            Some(image_ids(inputs.table("images")?, "images")?)
+            Some(require_image_ids(inputs.table("images")?, "images")?)
         } else {
             None
         };

@@ -43,8 +43,9 @@ use flow_engine::{
 };
 
 use crate::images::ImageSet;
-use crate::world::rng::{Stream, WorldRng};
-use crate::world::tables::{Column, image_ids, table};
+use crate::table::require_image_ids;
+use crate::world::rng::Stream;
+use crate::world::tables::{Column, table};
 
 pub struct Split;
 
@@ -88,7 +89,7 @@ pub fn draw_roles(
                     ),
                 ));
             }
-            let mut rng = WorldRng::new(seed, Stream::SplitMonkey);
+            let mut rng = Stream::SplitMonkey.rng(seed);
             let mut m = vec![true; n];
             for &i in &rng.permutation(n)[..sizes.model_only] {
                 m[i] = false;
@@ -108,7 +109,7 @@ pub fn draw_roles(
         ));
     }
     let mut heldout = vec![false; n];
-    let mut rng = WorldRng::new(seed, Stream::SplitHeldout);
+    let mut rng = Stream::SplitHeldout.rng(seed);
     let perm = rng.permutation(nm);
     for &p in &perm[..sizes.heldout] {
         heldout[monkey_idx[p]] = true;
@@ -126,7 +127,7 @@ pub fn draw_roles(
             ),
         ));
     }
-    let mut rng = WorldRng::new(seed, Stream::SplitLasso);
+    let mut rng = Stream::SplitLasso.rng(seed);
     let perm = rng.permutation(nm);
     let mut test = vec![false; n];
     let mut train = vec![false; n];
@@ -138,7 +139,7 @@ pub fn draw_roles(
         }
     }
     let train_idx: Vec<usize> = (0..n).filter(|&i| train[i]).collect();
-    let mut rng = WorldRng::new(seed, Stream::SplitFolds);
+    let mut rng = Stream::SplitFolds.rng(seed);
     let perm = rng.permutation(train_idx.len());
     let mut fold = vec![-1i32; n];
     for (r, &p) in perm.iter().enumerate() {
@@ -176,7 +177,7 @@ pub fn classifier_instances(
         .flat_map(|dy| (-shift..=shift).map(move |dx| (dx, dy)))
         .collect();
     let t = offsets.len();
-    let mut rng = WorldRng::new(seed, Stream::SplitClassifier);
+    let mut rng = Stream::SplitClassifier.rng(seed);
     let mut out = Vec::new();
     let mut identity = 0usize;
     let cum = |x: f64, i: usize| (x * (i * t) as f64 + 1e-9).floor() as usize;
@@ -335,7 +336,7 @@ impl StageKind for Split {
         let images = ImageSet::from_table(inputs.table("images")?, "images")?;
         let n = images.len();
         let has_responses = if inputs.is_connected("responses") {
-            let ids = image_ids(inputs.table("responses")?, "responses")?;
+            let ids = require_image_ids(inputs.table("responses")?, "responses")?;
             let index: std::collections::HashMap<&str, usize> = images
                 .ids
                 .iter()

@@ -43,7 +43,7 @@ use crate::images::{ImageSet, grid, write_png};
 use crate::world::face_renderer::{
     FACTOR_NAMES, FaceFactors, N_LANDMARKS, factor_index, landmarks, render_into,
 };
-use crate::world::rng::{Stream, WorldRng};
+use crate::world::rng::Stream;
 use crate::world::tables::{Column, numbered_ids, table};
 
 /// The quick world's factors.
@@ -96,7 +96,7 @@ pub fn active_factors(spec: &str) -> Result<Vec<&'static str>, StageError> {
 
 /// Draws the factors of `n` faces: one row per face, one value per active factor.
 pub fn draw_factors(n: usize, active: &[&str], distribution: &str, seed: u64) -> Vec<FaceFactors> {
-    let mut rng = WorldRng::new(seed, Stream::Factors);
+    let mut rng = Stream::Factors.rng(seed);
     let idx: Vec<usize> = active
         .iter()
         .map(|a| factor_index(a).expect("checked"))
@@ -158,7 +158,10 @@ impl StageKind for SyntheticFaces {
         // 2: the broad ink line along the hairline and fringe (`face_renderer`, issue 6).
         // 3: wider skin and hair shade ranges, a broad ink line round the face; the quick world
         //    has eye distance in place of the fringe (issue 6, world v3).
-        3
+        // 4: `distribution = "truncated-normal"` draws its normals by flow's one convention
+        //    (Box–Muller pairs, flow-numeric); the uniform default's faces are byte-identical to
+        //    version 3 (world v3).
+        4
     }
 
     fn summary(&self) -> &'static str {

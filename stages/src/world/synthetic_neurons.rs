@@ -51,8 +51,9 @@ use flow_engine::{
 };
 
 use crate::table::f64_column;
-use crate::world::rng::{Stream, WorldRng};
-use crate::world::tables::{Column, bool_column, image_ids, table};
+use crate::table::require_image_ids;
+use crate::world::rng::Stream;
+use crate::world::tables::{Column, bool_column, table};
 
 pub struct SyntheticNeurons;
 
@@ -137,7 +138,7 @@ fn draw_neurons(
     p: &Params,
     seed: u64,
 ) -> Result<Vec<Neuron>, StageError> {
-    let mut rng = WorldRng::new(seed, Stream::Tuning);
+    let mut rng = Stream::Tuning.rng(seed);
     let perm = rng.permutation(k);
     let leakage = p.f64("leakage")?;
     let weak_fraction = p.f64("weak_fraction")?;
@@ -230,7 +231,10 @@ impl StageKind for SyntheticNeurons {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: the `axis` and `mixed` codes draw their normal weights by flow's one convention
+        //    (Box–Muller pairs, flow-numeric; version 1 used the cosine of each pair only). The
+        //    `single-factor` code's bytes are unchanged.
+        2
     }
 
     fn summary(&self) -> &'static str {
@@ -356,7 +360,7 @@ impl StageKind for SyntheticNeurons {
         let p = ctx.params();
         let code = p.str("code")?;
         let table_in = inputs.table("factors")?;
-        let ids = image_ids(table_in, "factors")?;
+        let ids = require_image_ids(table_in, "factors")?;
         let names: Vec<String> = table_in
             .schema()
             .fields()
@@ -390,7 +394,7 @@ impl StageKind for SyntheticNeurons {
 
         let keep: Vec<bool> = if inputs.is_connected("split") {
             let split = inputs.table("split")?;
-            let split_ids = image_ids(split, "split")?;
+            let split_ids = require_image_ids(split, "split")?;
             let monkey = bool_column(split, "monkey", "split")?;
             let index: std::collections::HashMap<&str, usize> = ids
                 .iter()
@@ -422,7 +426,7 @@ impl StageKind for SyntheticNeurons {
         )?;
         let window = p.f64("window_ms")? / 1000.0;
         let (r0, r1) = (p.usize("repeats_min")?, p.usize("repeats_max")?);
-        let mut spikes = WorldRng::new(ctx.seed(), Stream::Spikes);
+        let mut spikes = Stream::Spikes.rng(ctx.seed());
         let mut responses = vec![Vec::with_capacity(n_img); neurons.len()];
         for i in 0..n_img {
             if i % 256 == 0 {

@@ -36,45 +36,6 @@ pub fn table(columns: Vec<(String, Column)>) -> Result<RecordBatch, StageError> 
         .map_err(|e| StageError::failed(format!("building a table: {e}")))
 }
 
-/// The `image_id` column of a table arriving on `port`, checked: present, text, no empty or
-/// duplicate ids.
-pub fn image_ids(batch: &RecordBatch, port: &str) -> Result<Vec<String>, StageError> {
-    let col = batch.column_by_name("image_id").ok_or_else(|| {
-        StageError::input(
-            port,
-            "has no column `image_id` (tables about images are keyed by it)",
-        )
-    })?;
-    let ids = col.as_string_opt::<i32>().ok_or_else(|| {
-        StageError::input(
-            port,
-            format!(
-                "column `image_id` must be text (Utf8), found {}",
-                col.data_type()
-            ),
-        )
-    })?;
-    let mut out = Vec::with_capacity(ids.len());
-    let mut seen = std::collections::HashMap::with_capacity(ids.len());
-    for row in 0..ids.len() {
-        if ids.is_null(row) || ids.value(row).is_empty() {
-            return Err(StageError::input(
-                port,
-                format!("row {row} has no image id"),
-            ));
-        }
-        let id = ids.value(row).to_string();
-        if let Some(first) = seen.insert(id.clone(), row) {
-            return Err(StageError::input(
-                port,
-                format!("image id `{id}` appears twice (rows {first} and {row})"),
-            ));
-        }
-        out.push(id);
-    }
-    Ok(out)
-}
-
 /// A boolean column (nulls are an error).
 pub fn bool_column(batch: &RecordBatch, name: &str, port: &str) -> Result<Vec<bool>, StageError> {
     let col = batch
@@ -119,21 +80,4 @@ pub fn i32_column(batch: &RecordBatch, name: &str, port: &str) -> Result<Vec<i32
 pub fn numbered_ids(prefix: &str, n: usize) -> Vec<String> {
     let digits = n.saturating_sub(1).to_string().len().max(4);
     (0..n).map(|i| format!("{prefix}{i:0digits$}")).collect()
-}
-
-/// Pearson correlation (0 when either side is constant).
-pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        sab += (x - ma) * (y - mb);
-        saa += (x - ma) * (x - ma);
-        sbb += (y - mb) * (y - mb);
-    }
-    if saa <= 0.0 || sbb <= 0.0 {
-        0.0
-    } else {
-        sab / (saa * sbb).sqrt()
-    }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-use crate::exec::slurm::config::{SlurmConfig, TaskClass};
+use crate::config::{SlurmConfig, TaskClass};
 
 /// Counts of calls, for the run summary and the scheduler-overhead benchmark.
 #[derive(Clone, Copy, Debug, Default)]

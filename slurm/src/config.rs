@@ -24,9 +24,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::pipeline::raw::{RawEntry, RawTable, RawValue};
-use crate::plan::PlanNode;
+use flow_engine::diagnostic::{Diagnostic, did_you_mean};
+use flow_engine::pipeline::raw::{RawEntry, RawTable, RawValue};
+use flow_engine::plan::PlanNode;
 
 /// Resource overrides for a kind or a stage.
 #[derive(Clone, Debug, Default)]

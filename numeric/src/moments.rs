@@ -39,8 +39,9 @@ pub fn median(x: &[f64]) -> f64 {
     }
 }
 
-/// Pearson's correlation (NaN if either side is constant).
-pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+/// Pearson's correlation; `None` when either side is constant (the correlation is undefined:
+/// each caller says what that means for it).
+pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     let (mx, my) = (mean(x), mean(y));
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
     for (a, b) in x.iter().zip(y) {
@@ -49,7 +50,7 @@ pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
         sxx += da * da;
         syy += db * db;
     }
-    sxy / (sxx * syy).sqrt()
+    (sxx > 0.0 && syy > 0.0).then(|| sxy / (sxx * syy).sqrt())
 }
 
 #[cfg(test)]
@@ -61,7 +62,9 @@ mod tests {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!((std(&[1.0, 2.0, 3.0, 4.0], 1) - 1.2909944487358056).abs() < 1e-15);
-        assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 7.0]) - 0.9933992677987828).abs() < 1e-15);
-        assert!(pearson(&[1.0, 1.0], &[1.0, 2.0]).is_nan());
+        let r = pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 7.0]).unwrap();
+        assert!((r - 0.9933992677987828).abs() < 1e-15);
+        assert_eq!(pearson(&[1.0, 1.0], &[1.0, 2.0]), None);
+        assert_eq!(pearson(&[1.0, 2.0], &[3.0, 3.0]), None);
     }
 }

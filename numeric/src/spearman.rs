@@ -68,7 +68,7 @@ pub fn spearman_between(za: &Mat<f64>, zb: &Mat<f64>) -> Mat<f64> {
 
 /// Spearman's ρ of two vectors (NaN if either is constant).
 pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
-    crate::numeric::moments::pearson(&rank_average(x), &rank_average(y))
+    crate::moments::pearson(&rank_average(x), &rank_average(y)).unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]

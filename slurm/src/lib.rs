@@ -1,7 +1,7 @@
-//! The Slurm executor: the same plan on a real cluster. Slurm schedules; flow plans and caches.
+//! flow-slurm: the Slurm executor, the same plan on a real cluster. Slurm schedules; flow plans and caches.
 //!
 //! Ready nodes of one stage kind and resource class go out as one job array; each task runs
-//! `flow exec-node` on a serialised [`Job`](crate::exec::job::Job) written into the shared cache,
+//! `flow exec-node` on a serialised [`Job`](flow_engine::exec::job::Job) written into the shared cache,
 //! so no task re-parses the pipeline. Dependencies are handled by flow: only ready nodes are
 //! submitted, so no job can wait forever on a failed dependency. State comes from `squeue` at a
 //! bounded rate (`sacct` where finished jobs have left the queue); a task that ends badly is

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use flow_cache::{Lookup, Store};
 
-use crate::exec::executor::{Executor, Outcome};
-use crate::exec::job::Job;
-use crate::exec::slurm::client::{Calls, SlurmClient};
-use crate::exec::slurm::config::{SlurmConfig, TaskClass};
-use crate::exec::slurm::record::{self, Submission};
-use crate::progress::{NodeProgress, RunProgress};
+use crate::client::{Calls, SlurmClient};
+use crate::config::{SlurmConfig, TaskClass};
+use crate::record::{self, Submission};
+use flow_engine::events::{NodeProgress, RunEvents};
+use flow_engine::exec::executor::{Executor, Outcome};
+use flow_engine::exec::job::Job;
 
 /// States in which a task may still finish by itself.
 const LIVE: &[&str] = &[
@@ -50,7 +50,7 @@ pub struct SlurmExecutor {
     tracked: Vec<Tracked>,
     ready: VecDeque<Outcome>,
     cancel: Arc<AtomicBool>,
-    progress: Arc<RunProgress>,
+    progress: RunEvents,
     last_poll: Option<Instant>,
     cancel_handled: bool,
     /// Set once every job submitted so far went out (for the benchmark: run start → all submitted).
@@ -75,13 +75,13 @@ impl SlurmExecutor {
         config: SlurmConfig,
         store: Store,
         cancel: Arc<AtomicBool>,
-        progress: Arc<RunProgress>,
+        progress: RunEvents,
     ) -> Result<SlurmExecutor, String> {
         let client = SlurmClient::connect(&config)?;
         let root = std::fs::canonicalize(store.root())
             .map_err(|e| format!("{}: {e}", store.root().display()))?;
         let store = Store::open(&root).map_err(|e| e.to_string())?;
-        let dir = root.join("slurm");
+        let dir = store.executor_area("slurm");
         for sub in ["jobs", "arrays", "logs", "submitted"] {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| format!("{}: {e}", dir.join(sub).display()))?;
@@ -110,7 +110,7 @@ impl SlurmExecutor {
     }
 
     fn fail(&mut self, job: &Job, bar: Option<&NodeProgress>, reason: String) {
-        self.progress.failed(&job.node.name, bar, &reason);
+        self.progress.failed(&job.node.name, bar.is_some(), &reason);
         self.ready.push_back(Outcome::Failed {
             index: job.index,
             reason,
@@ -320,8 +320,7 @@ impl SlurmExecutor {
                 Ok(Lookup::Present(object)) => {
                     record::remove(&self.dir, &t.job.digest);
                     let seconds = t.started.elapsed().as_secs_f64();
-                    self.progress
-                        .finished(&t.job.node.name, &t.bar, seconds, false);
+                    self.progress.finished(&t.job.node.name, seconds, false);
                     self.ready.push_back(Outcome::Done {
                         index: t.job.index,
                         object,
@@ -373,8 +372,7 @@ impl SlurmExecutor {
     }
 
     fn finish_failed(&mut self, t: Tracked, reason: String) {
-        self.progress
-            .failed(&t.job.node.name, Some(&t.bar), &reason);
+        self.progress.failed(&t.job.node.name, true, &reason);
         self.ready.push_back(Outcome::Failed {
             index: t.job.index,
             reason,
@@ -415,16 +413,12 @@ impl SlurmExecutor {
         }
         for t in std::mem::take(&mut self.tracked) {
             t.bar.update(0, 1, "left running");
-            self.ready.push_back(Outcome::Failed {
-                index: t.job.index,
-                reason: "cancelled".into(),
-            });
+            self.ready
+                .push_back(Outcome::Cancelled { index: t.job.index });
         }
         for (job, _) in std::mem::take(&mut self.pending) {
-            self.ready.push_back(Outcome::Failed {
-                index: job.index,
-                reason: "cancelled".into(),
-            });
+            self.ready
+                .push_back(Outcome::Cancelled { index: job.index });
         }
     }
 }
@@ -493,7 +487,7 @@ pub fn job_states(
     store: &Store,
     keys: &[(String, flow_cache::Digest)],
 ) -> Vec<(String, String, String)> {
-    let dir = store.root().join("slurm");
+    let dir = store.executor_area("slurm");
     let subs: Vec<(String, Submission)> = keys
         .iter()
         .filter_map(|(n, k)| record::read(&dir, k).map(|s| (n.clone(), s)))
