@@ -26,8 +26,10 @@ use serde_json::json;
 
 use crate::matrix;
 
-/// Which units count for the entropy base D.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which units count for the entropy base D (the `entropy_units` param: `"all"` or
+/// `"informative"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum EntropyUnits {
     All,
     Informative,
@@ -108,6 +110,12 @@ pub fn alignment(
 
 pub struct Alignment;
 
+/// `alignment`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct AlignmentParams {
+    entropy_units: EntropyUnits,
+}
+
 impl StageKind for Alignment {
     fn name(&self) -> &'static str {
         "alignment"
@@ -183,11 +191,8 @@ impl StageKind for Alignment {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let entropy_units = if ctx.params().str("entropy_units")? == "informative" {
-            EntropyUnits::Informative
-        } else {
-            EntropyUnits::All
-        };
+        let p: AlignmentParams = ctx.params().parse()?;
+        let entropy_units = p.entropy_units;
         // `check` made sure exactly one of `lasso` and `weights` is connected.
         let (coef, mut mask) = if inputs.is_connected("lasso") {
             let v = inputs.json("lasso")?;

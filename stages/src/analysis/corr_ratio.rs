@@ -123,6 +123,12 @@ pub fn compute(
 
 pub struct CorrRatio;
 
+/// `corr-ratio`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct CorrRatioParams {
+    var_threshold: f64,
+}
+
 impl StageKind for CorrRatio {
     fn name(&self) -> &'static str {
         "corr-ratio"
@@ -175,13 +181,14 @@ impl StageKind for CorrRatio {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
+        let p: CorrRatioParams = ctx.params().parse()?;
         let responses = matrix::read_matrix(inputs.table("responses")?, "responses")?;
         let units = matrix::read_matrix(inputs.table("units")?, "units")?;
         let units = matrix::align_to("responses", &responses, "units", &units)?;
         let informative = if inputs.is_connected("informative") {
             matrix::read_mask(inputs.table("informative")?, "informative", units.ncols())?
         } else {
-            informative_units(&units.data, ctx.params().f64("var_threshold")?)
+            informative_units(&units.data, p.var_threshold)
         };
         Ok(Outputs::new().json("result", compute(&units, &responses, &informative)?))
     }

@@ -247,6 +247,13 @@ pub fn read_shared(
 
 pub struct Decode;
 
+/// `decode`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct DecodeParams {
+    var_threshold: f64,
+    abs_corr: bool,
+}
+
 impl StageKind for Decode {
     fn name(&self) -> &'static str {
         "decode"
@@ -341,6 +348,7 @@ impl StageKind for Decode {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
+        let p: DecodeParams = ctx.params().parse()?;
         let responses = matrix::read_matrix(inputs.table("responses")?, "responses")?;
         let units = matrix::read_matrix(inputs.table("units")?, "units")?;
         let units = matrix::align_to("responses", &responses, "units", &units)?;
@@ -348,15 +356,9 @@ impl StageKind for Decode {
         let informative = if inputs.is_connected("informative") {
             matrix::read_mask(inputs.table("informative")?, "informative", units.ncols())?
         } else {
-            informative_units(&units.data, ctx.params().f64("var_threshold")?)
+            informative_units(&units.data, p.var_threshold)
         };
-        let result = compute(
-            &units,
-            &responses,
-            &shared,
-            &informative,
-            ctx.params().bool("abs_corr")?,
-        )?;
+        let result = compute(&units, &responses, &shared, &informative, p.abs_corr)?;
         if inputs.is_connected("weights") {
             let images = if inputs.is_connected("images") {
                 Some(ImageSet::from_table(inputs.table("images")?, "images")?)

@@ -88,6 +88,20 @@ pub fn draw_subsets(
 
 pub struct NeuronSubsets;
 
+/// `neuron-subsets`' own params; the Lasso params it shares with `lasso-ve` are read by
+/// [`LassoParams`]. The counts are `i64` so that `check` can report values below 1; `run` relies
+/// on the check.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct NeuronSubsetsParams {
+    entropy_units: EntropyUnits,
+    n_sizes: i64,
+    per_size: i64,
+    min_size: i64,
+    max_size: i64,
+    /// Empty: draw the sizes.
+    sizes: Vec<i64>,
+}
+
 impl StageKind for NeuronSubsets {
     fn name(&self) -> &'static str {
         "neuron-subsets"
@@ -183,8 +197,14 @@ impl StageKind for NeuronSubsets {
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
         LassoParams::check(params)?;
-        for name in ["n_sizes", "per_size", "min_size", "max_size"] {
-            if params.i64(name)? < 1 {
+        let p: NeuronSubsetsParams = params.parse()?;
+        for (name, v) in [
+            ("n_sizes", p.n_sizes),
+            ("per_size", p.per_size),
+            ("min_size", p.min_size),
+            ("max_size", p.max_size),
+        ] {
+            if v < 1 {
                 return Err(StageError::param(name, "must be ≥ 1"));
             }
         }
@@ -192,13 +212,9 @@ impl StageKind for NeuronSubsets {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
-        let params = LassoParams::from_params(p)?;
-        let entropy = if p.str("entropy_units")? == "informative" {
-            EntropyUnits::Informative
-        } else {
-            EntropyUnits::All
-        };
+        let params = LassoParams::from_params(ctx.params())?;
+        let p: NeuronSubsetsParams = ctx.params().parse()?;
+        let entropy = p.entropy_units;
         let neurons = matrix::read_matrix(inputs.table("responses")?, "responses")?;
         // The responses explained: `targets` (rows matched to their images) or the neurons.
         let targets = if inputs.is_connected("targets") {
@@ -210,29 +226,27 @@ impl StageKind for NeuronSubsets {
         };
         let (responses, source) = targets;
         let (train, fold) = lasso_ve::read_cv_split(inputs.table("split")?, "split", &responses)?;
-        let sizes = match p.get("sizes") {
-            Some(ParamValue::List(items)) if !items.is_empty() => Some(
-                items
+        let sizes = if p.sizes.is_empty() {
+            None
+        } else {
+            Some(
+                p.sizes
                     .iter()
-                    .map(|v| {
-                        v.as_i64()
-                            .filter(|&x| x > 0)
-                            .map(|x| x as usize)
-                            .ok_or_else(|| {
-                                StageError::param("sizes", "must hold positive integers")
-                            })
+                    .map(|&x| {
+                        usize::try_from(x).ok().filter(|&x| x > 0).ok_or_else(|| {
+                            StageError::param("sizes", "must hold positive integers")
+                        })
                     })
                     .collect::<Result<Vec<_>, _>>()?,
-            ),
-            _ => None,
+            )
         };
         let (sizes, subsets) = draw_subsets(
             source.ncols(),
             sizes,
-            p.usize("n_sizes")?,
-            p.usize("per_size")?,
-            p.usize("min_size")?,
-            p.usize("max_size")?,
+            p.n_sizes as usize,
+            p.per_size as usize,
+            p.min_size as usize,
+            p.max_size as usize,
             ctx.seed(),
         )?;
         let mut align = Vec::with_capacity(subsets.len());

@@ -198,6 +198,19 @@ fn to_table(rows: &[Row]) -> Result<RecordBatch, StageError> {
 
 pub struct Stats;
 
+/// `stats`' params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct StatsParams {
+    /// Comma-separated result fields.
+    metrics: String,
+    /// `"stage"` or a sweep coordinate.
+    class_by: String,
+    /// `"library"`, `"paper_filtered"` or `"paper_literal"`: the key of the variant in a `udr`
+    /// result.
+    udr_variant: String,
+    udr_metric: String,
+}
+
 impl StageKind for Stats {
     fn name(&self) -> &'static str {
         "stats"
@@ -265,9 +278,9 @@ impl StageKind for Stats {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
+        let p: StatsParams = ctx.params().parse()?;
         let metrics: Vec<String> = p
-            .str("metrics")?
+            .metrics
             .split(',')
             .map(|m| m.trim().to_string())
             .filter(|m| !m.is_empty())
@@ -275,7 +288,7 @@ impl StageKind for Stats {
         if metrics.is_empty() {
             return Err(StageError::param("metrics", "names no field"));
         }
-        let class_by = p.str("class_by")?;
+        let class_by = p.class_by.as_str();
         let scores = inputs.all("scores");
         if scores.is_empty() {
             return Err(StageError::input("scores", "no results given"));
@@ -305,8 +318,8 @@ impl StageKind for Stats {
         let mut rows = welch_rows(&metrics, &classes, &values);
 
         if inputs.is_connected("udr") {
-            let variant = p.str("udr_variant")?;
-            let metric = p.str("udr_metric")?;
+            let variant = p.udr_variant.as_str();
+            let metric = p.udr_metric.as_str();
             let (mut xs, mut ys) = (Vec::new(), Vec::new());
             for u in inputs.all("udr") {
                 let v = json_of(u, "udr")?;

@@ -256,6 +256,12 @@ pub fn model_refs(inputs: &Inputs, port: &str) -> Value {
 
 pub struct Udr;
 
+/// `udr`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct UdrParams {
+    kl_threshold: f64,
+}
+
 impl StageKind for Udr {
     fn name(&self) -> &'static str {
         "udr"
@@ -339,7 +345,8 @@ impl StageKind for Udr {
         let n_latents: Vec<usize> = models.iter().map(Labeled::ncols).collect();
         let kl = read_kl(inputs, &n_latents)?;
         let latents: Vec<Mat<f64>> = models.into_iter().map(|m| m.data).collect();
-        let r = udr(&latents, &kl, ctx.params().f64("kl_threshold")?);
+        let p: UdrParams = ctx.params().parse()?;
+        let r = udr(&latents, &kl, p.kl_threshold);
         Ok(Outputs::new().json(
             "result",
             json!({

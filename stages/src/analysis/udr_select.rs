@@ -25,6 +25,15 @@ use crate::matrix;
 
 pub struct UdrSelect;
 
+/// `udr-select`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct UdrSelectParams {
+    fraction: f64,
+    /// `"library"`, `"paper_filtered"` or `"paper_literal"`: the key of the variant in a `udr`
+    /// result.
+    variant: String,
+}
+
 /// Indices (into `scores`) of the selected models, in rank order.
 pub fn top_fraction(scores: &[Option<f64>], fraction: f64) -> Vec<usize> {
     let mut scored: Vec<usize> = (0..scores.len())
@@ -91,7 +100,8 @@ impl StageKind for UdrSelect {
         params: &flow_engine::Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        let f = params.f64("fraction")?;
+        let p: UdrSelectParams = params.parse()?;
+        let f = p.fraction;
         if !(f > 0.0 && f <= 1.0) {
             return Err(StageError::param("fraction", "must be in (0, 1]"));
         }
@@ -99,14 +109,15 @@ impl StageKind for UdrSelect {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let variant = ctx.params().str("variant")?.to_string();
+        let p: UdrSelectParams = ctx.params().parse()?;
+        let variant = p.variant.as_str();
         let mut rows: Vec<Value> = Vec::new();
         let mut scores: Vec<Option<f64>> = Vec::new();
         for (g, input) in inputs.all("udr").iter().enumerate() {
             let Artifact::Json(v) = &input.artifact else {
                 return Err(StageError::input("udr", format!("result {g} is not JSON")));
             };
-            let ms = matrix::field(matrix::field(v, &variant, "udr")?, "model_scores", "udr")?;
+            let ms = matrix::field(matrix::field(v, variant, "udr")?, "model_scores", "udr")?;
             let ms = matrix::json_vec(ms, "model_scores", "udr")?;
             let models = v.get("models").and_then(Value::as_array);
             for (i, s) in ms.iter().enumerate() {
@@ -124,7 +135,7 @@ impl StageKind for UdrSelect {
         if rows.is_empty() {
             return Err(StageError::input("udr", "no models given"));
         }
-        let chosen = top_fraction(&scores, ctx.params().f64("fraction")?);
+        let chosen = top_fraction(&scores, p.fraction);
         let selected: Vec<Value> = chosen.iter().map(|&i| rows[i].clone()).collect();
         let threshold = chosen.last().and_then(|&i| scores[i]).unwrap_or(f64::NAN);
         for (i, r) in rows.iter_mut().enumerate() {

@@ -24,6 +24,13 @@ use flow_numeric::moments::{mean, std};
 
 pub struct VeFilter;
 
+/// `ve-filter`'s params. `sd_ddof` is an `i64` so that `check` can report a negative value;
+/// `run` relies on the check.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct VeFilterParams {
+    sd_ddof: i64,
+}
+
 /// Keep-mask for `ve` values (NaN dropped): mean, sd, threshold, kept.
 pub fn filter(ve: &[f64], sd_ddof: usize) -> (f64, f64, f64, Vec<bool>) {
     let finite: Vec<f64> = ve.iter().copied().filter(|v| v.is_finite()).collect();
@@ -79,7 +86,8 @@ impl StageKind for VeFilter {
         params: &flow_engine::Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        if params.i64("sd_ddof")? < 0 {
+        let p: VeFilterParams = params.parse()?;
+        if p.sd_ddof < 0 {
             return Err(StageError::param("sd_ddof", "must be ≥ 0"));
         }
         Ok(())
@@ -104,7 +112,8 @@ impl StageKind for VeFilter {
                 "lasso",
             )?);
         }
-        let ddof = ctx.params().usize("sd_ddof")?;
+        let p: VeFilterParams = ctx.params().parse()?;
+        let ddof = p.sd_ddof as usize;
         if ve.iter().filter(|v| v.is_finite()).count() <= ddof {
             return Err(StageError::input(
                 "lasso",

@@ -12,6 +12,13 @@ use crate::table::{f64_column, f64_table};
 
 pub struct Clip;
 
+/// `clip`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ClipParams {
+    min: f64,
+    max: f64,
+}
+
 impl StageKind for Clip {
     fn name(&self) -> &'static str {
         "clip"
@@ -53,14 +60,16 @@ impl StageKind for Clip {
         params: &flow_engine::Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        if params.f64("min")? > params.f64("max")? {
+        let p: ClipParams = params.parse()?;
+        if p.min > p.max {
             return Err(StageError::param("min", "must not exceed `max`"));
         }
         Ok(())
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let (lo, hi) = (ctx.params().f64("min")?, ctx.params().f64("max")?);
+        let p: ClipParams = ctx.params().parse()?;
+        let (lo, hi) = (p.min, p.max);
         let values = f64_column(inputs.table("table")?, "value", "table")?;
         let clipped: Vec<f64> = values.iter().map(|v| v.clamp(lo, hi)).collect();
         Ok(Outputs::new().table("table", f64_table(&[("value", clipped)])?))

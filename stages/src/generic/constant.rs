@@ -13,6 +13,15 @@ use crate::table::f64_table;
 
 pub struct Constant;
 
+/// `constant`'s params (`rows` is an `i64` so that `check` can report a negative count).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ConstantParams {
+    value: f64,
+    rows: i64,
+    delay_ms: i64,
+    fail: bool,
+}
+
 /// Sleeps `ms` in 10 ms steps, reporting progress and stopping early on cancellation.
 pub fn busy_wait(ms: u64, ctx: &RunContext) -> Result<(), StageError> {
     let steps = ms.div_ceil(10);
@@ -73,19 +82,22 @@ impl StageKind for Constant {
         params: &flow_engine::Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        if params.i64("rows")? < 0 {
+        let p: ConstantParams = params.parse()?;
+        if p.rows < 0 {
             return Err(StageError::param("rows", "must be ≥ 0"));
         }
         Ok(())
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
-        busy_wait(p.i64("delay_ms")?.max(0) as u64, ctx)?;
-        if p.bool("fail")? {
+        let p: ConstantParams = ctx.params().parse()?;
+        busy_wait(p.delay_ms.max(0) as u64, ctx)?;
+        if p.fail {
             return Err(StageError::failed("failed on purpose (fail = true)"));
         }
-        let values = vec![p.f64("value")?; p.usize("rows")?];
+        let rows = usize::try_from(p.rows)
+            .map_err(|_| StageError::param("rows", format!("must be ≥ 0, got {}", p.rows)))?;
+        let values = vec![p.value; rows];
         Ok(Outputs::new().table("table", f64_table(&[("value", values)])?))
     }
 }

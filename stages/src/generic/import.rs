@@ -16,6 +16,13 @@ use flow_engine::{
 
 pub struct Import;
 
+/// `import`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ImportParams {
+    path: std::path::PathBuf,
+    allow_nonfinite: bool,
+}
+
 impl StageKind for Import {
     fn name(&self) -> &'static str {
         "import"
@@ -58,7 +65,8 @@ impl StageKind for Import {
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let path = std::path::Path::new(ctx.params().str("path")?);
+        let p: ImportParams = ctx.params().parse()?;
+        let path = p.path.as_path();
         let is_npy = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
@@ -69,7 +77,7 @@ impl StageKind for Import {
         }
         let batch =
             flow_tableio::read_table(path).map_err(|e| StageError::param("path", e.to_string()))?;
-        if !ctx.params().bool("allow_nonfinite")? {
+        if !p.allow_nonfinite {
             flow_tableio::ensure_finite(&batch, &path.display().to_string())
                 .map_err(|e| StageError::param("path", e.to_string()))?;
         }

@@ -8,6 +8,12 @@ use flow_engine::{
 
 pub struct ImportFiles;
 
+/// `import-files`' params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ImportFilesParams {
+    path: std::path::PathBuf,
+}
+
 fn copy(from: &std::path::Path, to: &std::path::Path) -> Result<(), StageError> {
     let fail = |p: &std::path::Path, e: std::io::Error| {
         StageError::param("path", format!("{}: {e}", p.display()))
@@ -60,7 +66,8 @@ impl StageKind for ImportFiles {
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let path = std::path::Path::new(ctx.params().str("path")?);
+        let p: ImportFilesParams = ctx.params().parse()?;
+        let path = p.path.as_path();
         let name = path
             .file_name()
             .ok_or_else(|| StageError::param("path", "has no file name"))?;

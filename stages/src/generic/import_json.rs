@@ -8,6 +8,12 @@ use flow_engine::{
 
 pub struct ImportJson;
 
+/// `import-json`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ImportJsonParams {
+    path: String,
+}
+
 impl StageKind for ImportJson {
     fn name(&self) -> &'static str {
         "import-json"
@@ -42,7 +48,8 @@ impl StageKind for ImportJson {
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let path = ctx.params().str("path")?;
+        let p: ImportJsonParams = ctx.params().parse()?;
+        let path = p.path.as_str();
         let text =
             std::fs::read(path).map_err(|e| StageError::param("path", format!("{path}: {e}")))?;
         let value: serde_json::Value = serde_json::from_slice(&text)

@@ -13,6 +13,12 @@ use crate::table::{f64_column, f64_table};
 
 pub struct Sum;
 
+/// `sum`'s params.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct SumParams {
+    delay_ms: i64,
+}
+
 impl StageKind for Sum {
     fn name(&self) -> &'static str {
         "sum"
@@ -52,7 +58,8 @@ impl StageKind for Sum {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        busy_wait(ctx.params().i64("delay_ms")?.max(0) as u64, ctx)?;
+        let p: SumParams = ctx.params().parse()?;
+        busy_wait(p.delay_ms.max(0) as u64, ctx)?;
         let mut total = 0.0;
         let mut count = 0usize;
         for table in inputs.tables("parts")? {

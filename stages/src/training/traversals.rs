@@ -29,6 +29,24 @@ use crate::training::model_files::{self, Plain};
 
 pub struct Traversals;
 
+/// `traversals`' params. The integers are `i64`: `check` reports `columns` and `scale` out of
+/// range, and `run` reports a negative `face` or `max_latents` where it uses them.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct TraversalsParams {
+    face: i64,
+    range: f64,
+    columns: i64,
+    kl_threshold: f64,
+    var_threshold: f64,
+    max_latents: i64,
+    scale: i64,
+}
+
+/// A non-negative integer param as `usize`, or the error the engine's getter gives.
+fn non_negative(name: &str, v: i64) -> Result<usize, StageError> {
+    usize::try_from(v).map_err(|_| StageError::param(name, format!("must be ≥ 0, got {v}")))
+}
+
 impl StageKind for Traversals {
     fn name(&self) -> &'static str {
         "traversals"
@@ -117,23 +135,24 @@ impl StageKind for Traversals {
 
     fn check(
         &self,
-        p: &flow_engine::Params,
+        params: &flow_engine::Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        if p.i64("columns")? < 2 {
+        let p: TraversalsParams = params.parse()?;
+        if p.columns < 2 {
             return Err(StageError::param("columns", "must be at least 2"));
         }
-        if p.i64("scale")? < 1 || p.i64("scale")? > 16 {
+        if p.scale < 1 || p.scale > 16 {
             return Err(StageError::param("scale", "must be in 1..=16"));
         }
-        if !(p.f64("range")? > 0.0) {
+        if p.range <= 0.0 {
             return Err(StageError::param("range", "must be positive"));
         }
         Ok(())
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
+        let p: TraversalsParams = ctx.params().parse()?;
         let device = Device::flex();
         let (network, spec) = model_files::load(inputs.files("weights")?, "weights", &device)?;
         if network.decoder.is_none() {
@@ -153,7 +172,7 @@ impl StageKind for Traversals {
             ));
         }
         model_files::check_pixels(&images, "images")?;
-        let face = p.usize("face")?;
+        let face = non_negative("face", p.face)?;
         if face >= images.len() {
             return Err(StageError::param(
                 "face",
@@ -167,11 +186,11 @@ impl StageKind for Traversals {
             let kl = flow_models::evaluate(&network, &spec, &Plain(&images), &device)
                 .kl_per_latent
                 .unwrap_or_default();
-            (kl, p.f64("kl_threshold")?, true, "kl")
+            (kl, p.kl_threshold, true, "kl")
         } else {
             (
                 stats.iter().map(|s| s.1).collect(),
-                p.f64("var_threshold")?,
+                p.var_threshold,
                 false,
                 "variance",
             )
@@ -186,7 +205,7 @@ impl StageKind for Traversals {
             })
             .collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-        let max = p.usize("max_latents")?;
+        let max = non_negative("max_latents", p.max_latents)?;
         if max > 0 {
             order.truncate(max);
         }
@@ -197,8 +216,8 @@ impl StageKind for Traversals {
                 images.len()
             )));
         }
-        let columns = p.usize("columns")?;
-        let range = p.f64("range")?;
+        let columns = p.columns as usize;
+        let range = p.range;
         let values: Vec<f64> = (0..columns)
             .map(|c| -range + 2.0 * range * c as f64 / (columns - 1) as f64)
             .collect();
@@ -217,7 +236,7 @@ impl StageKind for Traversals {
         }
         let pixels = flow_models::decode(&network, &spec, &codes, &device);
         let area = spec.height * spec.width;
-        let s = p.usize("scale")?;
+        let s = p.scale as usize;
         let (h, w) = (spec.height * s, spec.width * s);
         let tiles: Vec<Vec<f32>> = pixels
             .chunks(area)

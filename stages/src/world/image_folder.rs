@@ -39,6 +39,25 @@ use crate::images::ImageSet;
 
 pub struct ImageFolder;
 
+/// `image-folder`'s params. `size` is an `i64` so that `check` can report values out of range;
+/// `run` relies on the check.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ImageFolderParams {
+    size: i64,
+    fit: Fit,
+    background: f64,
+}
+
+/// How `image-folder` makes an image square.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Fit {
+    /// Crop the centre.
+    Crop,
+    /// Pad with `background`.
+    Pad,
+}
+
 const EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
 
 /// Every file under `dir`, recursively, sorted by path.
@@ -160,17 +179,18 @@ impl StageKind for ImageFolder {
 
     fn check(
         &self,
-        p: &Params,
+        params: &Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        let size = p.i64("size")?;
+        let p: ImageFolderParams = params.parse()?;
+        let size = p.size;
         if !(1..=4096).contains(&size) {
             return Err(StageError::param(
                 "size",
                 format!("must be in [1, 4096], got {size}"),
             ));
         }
-        let b = p.f64("background")?;
+        let b = p.background;
         if !(0.0..=1.0).contains(&b) {
             return Err(StageError::param(
                 "background",
@@ -181,10 +201,10 @@ impl StageKind for ImageFolder {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
-        let size = p.usize("size")?;
-        let pad = p.str("fit")? == "pad";
-        let background = p.f64("background")? as f32;
+        let p: ImageFolderParams = ctx.params().parse()?;
+        let size = p.size as usize;
+        let pad = p.fit == Fit::Pad;
+        let background = p.background as f32;
         let bad = |m: String| StageError::input("files", m);
 
         // (id, shown name, path)

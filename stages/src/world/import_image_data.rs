@@ -46,6 +46,28 @@ use crate::world::tables::{Column, table};
 
 pub struct ImportImageData;
 
+/// `import-image-data`'s params. `columns` is an `i64` so that `check` can report a negative
+/// count; `run` relies on the check.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ImportImageDataParams {
+    path: std::path::PathBuf,
+    /// One of [`WHAT`].
+    what: String,
+    id_column: String,
+    coverage: Coverage,
+    columns: i64,
+}
+
+/// Must every image have a row?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Coverage {
+    /// Yes, except for responses.
+    Auto,
+    All,
+    Subset,
+}
+
 const WHAT: &[&str] = &["responses", "landmarks", "activations", "factors"];
 
 /// A parsed file: ids (None for NPY), value column names and values (column-major).
@@ -390,21 +412,22 @@ impl StageKind for ImportImageData {
 
     fn check(
         &self,
-        p: &Params,
+        params: &Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        if p.i64("columns")? < 0 {
+        let p: ImportImageDataParams = params.parse()?;
+        if p.columns < 0 {
             return Err(StageError::param("columns", "must be ≥ 0"));
         }
         Ok(())
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
-        let path = Path::new(p.str("path")?);
+        let p: ImportImageDataParams = ctx.params().parse()?;
+        let path = p.path.as_path();
         let file = path.display().to_string();
-        let what = p.str("what")?;
-        let id_column = p.str("id_column")?;
+        let what = p.what.as_str();
+        let id_column = p.id_column.as_str();
         let is_npy = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
@@ -438,7 +461,7 @@ impl StageKind for ImportImageData {
                 format!("has no value columns besides the id column `{id_column}`"),
             ));
         }
-        let expected = p.usize("columns")?;
+        let expected = p.columns as usize;
         if expected > 0 && cols != expected {
             return Err(err(
                 &file,
@@ -517,10 +540,10 @@ impl StageKind for ImportImageData {
                         ));
                     }
                 }
-                let all = match p.str("coverage")? {
-                    "all" => true,
-                    "subset" => false,
-                    _ => what != "responses",
+                let all = match p.coverage {
+                    Coverage::All => true,
+                    Coverage::Subset => false,
+                    Coverage::Auto => what != "responses",
                 };
                 let missing: Vec<&str> = imgs
                     .iter()

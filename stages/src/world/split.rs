@@ -49,6 +49,19 @@ use crate::world::tables::{Column, table};
 
 pub struct Split;
 
+/// `split`'s params. The counts are `i64` so that `check` can report negative values; `run`
+/// relies on the check.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct SplitParams {
+    heldout: i64,
+    model_only: i64,
+    test_fraction: f64,
+    folds: i64,
+    shift: i64,
+    classifier_val: f64,
+    classifier_test: f64,
+}
+
 /// The roles of every image, by index into the image list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Roles {
@@ -301,25 +314,30 @@ impl StageKind for Split {
 
     fn check(
         &self,
-        p: &Params,
+        params: &Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        for name in ["heldout", "model_only", "shift"] {
-            if p.i64(name)? < 0 {
+        let p: SplitParams = params.parse()?;
+        for (name, v) in [
+            ("heldout", p.heldout),
+            ("model_only", p.model_only),
+            ("shift", p.shift),
+        ] {
+            if v < 0 {
                 return Err(StageError::param(name, "must be ≥ 0"));
             }
         }
-        if p.i64("folds")? < 2 {
+        if p.folds < 2 {
             return Err(StageError::param("folds", "must be ≥ 2"));
         }
-        let t = p.f64("test_fraction")?;
+        let t = p.test_fraction;
         if !(0.0..1.0).contains(&t) {
             return Err(StageError::param(
                 "test_fraction",
                 format!("must be in [0, 1), got {t}"),
             ));
         }
-        let (v, te) = (p.f64("classifier_val")?, p.f64("classifier_test")?);
+        let (v, te) = (p.classifier_val, p.classifier_test);
         if v < 0.0 || te < 0.0 || v + te >= 1.0 {
             return Err(StageError::param(
                 "classifier_val",
@@ -332,7 +350,7 @@ impl StageKind for Split {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
+        let p: SplitParams = ctx.params().parse()?;
         let images = ImageSet::from_table(inputs.table("images")?, "images")?;
         let n = images.len();
         let has_responses = if inputs.is_connected("responses") {
@@ -360,17 +378,17 @@ impl StageKind for Split {
             None
         };
         let sizes = Sizes {
-            heldout: p.usize("heldout")?,
-            model_only: p.usize("model_only")?,
-            test_fraction: p.f64("test_fraction")?,
-            folds: p.usize("folds")?,
+            heldout: p.heldout as usize,
+            model_only: p.model_only as usize,
+            test_fraction: p.test_fraction,
+            folds: p.folds as usize,
         };
         let roles = draw_roles(n, has_responses.as_deref(), sizes, ctx.seed())?;
         let instances = classifier_instances(
             &roles,
-            p.i64("shift")? as i32,
-            p.f64("classifier_val")?,
-            p.f64("classifier_test")?,
+            p.shift as i32,
+            p.classifier_val,
+            p.classifier_test,
             ctx.seed(),
         );
 

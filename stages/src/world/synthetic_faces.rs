@@ -60,6 +60,21 @@ pub const QUICK_FACTORS: [&str; 8] = [
 
 pub struct SyntheticFaces;
 
+/// `synthetic-faces`' params. The counts are `i64` so that `check` can report values out of
+/// range; `run` relies on the check.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct SyntheticFacesParams {
+    images: i64,
+    size: i64,
+    /// `"full"`, `"quick"` or a comma-separated list of factor names (see [`active_factors`]).
+    factors: String,
+    /// `"uniform"` or `"truncated-normal"` (see [`draw_factors`]).
+    distribution: String,
+    supersample: i64,
+    id_prefix: String,
+    sheets: bool,
+}
+
 /// The active factors named by the `factors` parameter, in the renderer's order.
 pub fn active_factors(spec: &str) -> Result<Vec<&'static str>, StageError> {
     let names: Vec<&str> = match spec.trim() {
@@ -255,35 +270,36 @@ impl StageKind for SyntheticFaces {
         params: &Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        if params.i64("images")? < 1 {
+        let p: SyntheticFacesParams = params.parse()?;
+        if p.images < 1 {
             return Err(StageError::param("images", "must be ≥ 1"));
         }
-        let size = params.i64("size")?;
+        let size = p.size;
         if !(8..=1024).contains(&size) {
             return Err(StageError::param(
                 "size",
                 format!("must be in [8, 1024], got {size}"),
             ));
         }
-        let ss = params.i64("supersample")?;
+        let ss = p.supersample;
         if !(1..=8).contains(&ss) {
             return Err(StageError::param(
                 "supersample",
                 format!("must be in [1, 8], got {ss}"),
             ));
         }
-        active_factors(params.str("factors")?)?;
+        active_factors(&p.factors)?;
         Ok(())
     }
 
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
-        let n = p.usize("images")?;
-        let size = p.usize("size")?;
-        let ss = p.usize("supersample")?;
-        let active = active_factors(p.str("factors")?)?;
-        let faces = draw_factors(n, &active, p.str("distribution")?, ctx.seed());
-        let ids = numbered_ids(p.str("id_prefix")?, n);
+        let p: SyntheticFacesParams = ctx.params().parse()?;
+        let n = p.images as usize;
+        let size = p.size as usize;
+        let ss = p.supersample as usize;
+        let active = active_factors(&p.factors)?;
+        let faces = draw_factors(n, &active, &p.distribution, ctx.seed());
+        let ids = numbered_ids(&p.id_prefix, n);
 
         // Render in chunks so that progress and cancellation are seen.
         let chunk = 256;
@@ -318,7 +334,7 @@ impl StageKind for SyntheticFaces {
         }
 
         let dir = ctx.output_dir("sheets")?;
-        if p.bool("sheets")? {
+        if p.sheets {
             let sheet = |name: &str, (h, w, px): (usize, usize, Vec<f32>)| {
                 write_png(&dir.join(name), &px, h, w).map_err(StageError::failed)
             };

@@ -57,6 +57,27 @@ use crate::world::tables::{Column, bool_column, table};
 
 pub struct SyntheticNeurons;
 
+/// `synthetic-neurons`' params. The counts are `i64` so that `check` can report values out of
+/// range; `run` relies on the check.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct SyntheticNeuronsParams {
+    /// One of [`CODES`].
+    code: String,
+    neurons: i64,
+    /// One of [`TUNINGS`].
+    tuning: String,
+    leakage: f64,
+    window_ms: f64,
+    repeats_min: i64,
+    repeats_max: i64,
+    baseline_min_hz: f64,
+    baseline_max_hz: f64,
+    gain_min_hz: f64,
+    gain_max_hz: f64,
+    weak_fraction: f64,
+    weak_gain: f64,
+}
+
 const CODES: &[&str] = &["single-factor", "axis", "mixed"];
 const TUNINGS: &[&str] = &["ramp-or-sigmoid", "ramp", "sigmoid"];
 
@@ -135,16 +156,16 @@ fn draw_neurons(
     tuning: &str,
     n: usize,
     k: usize,
-    p: &Params,
+    p: &SyntheticNeuronsParams,
     seed: u64,
 ) -> Result<Vec<Neuron>, StageError> {
     let mut rng = Stream::Tuning.rng(seed);
     let perm = rng.permutation(k);
-    let leakage = p.f64("leakage")?;
-    let weak_fraction = p.f64("weak_fraction")?;
-    let weak_gain = p.f64("weak_gain")?;
-    let (b0, b1) = (p.f64("baseline_min_hz")?, p.f64("baseline_max_hz")?);
-    let (g0, g1) = (p.f64("gain_min_hz")?, p.f64("gain_max_hz")?);
+    let leakage = p.leakage;
+    let weak_fraction = p.weak_fraction;
+    let weak_gain = p.weak_gain;
+    let (b0, b1) = (p.baseline_min_hz, p.baseline_max_hz);
+    let (g0, g1) = (p.gain_min_hz, p.gain_max_hz);
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let baseline = rng.log_range(b0, b1);
@@ -316,24 +337,29 @@ impl StageKind for SyntheticNeurons {
 
     fn check(
         &self,
-        p: &Params,
+        params: &Params,
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
-        if p.i64("neurons")? < 1 {
+        let p: SyntheticNeuronsParams = params.parse()?;
+        if p.neurons < 1 {
             return Err(StageError::param("neurons", "must be ≥ 1"));
         }
-        let (r0, r1) = (p.i64("repeats_min")?, p.i64("repeats_max")?);
+        let (r0, r1) = (p.repeats_min, p.repeats_max);
         if r0 < 1 || r1 < r0 {
             return Err(StageError::param(
                 "repeats_min",
                 format!("need 1 ≤ repeats_min ≤ repeats_max, got {r0} and {r1}"),
             ));
         }
-        for (lo, hi) in [
-            ("baseline_min_hz", "baseline_max_hz"),
-            ("gain_min_hz", "gain_max_hz"),
+        for (lo, a, hi, b) in [
+            (
+                "baseline_min_hz",
+                p.baseline_min_hz,
+                "baseline_max_hz",
+                p.baseline_max_hz,
+            ),
+            ("gain_min_hz", p.gain_min_hz, "gain_max_hz", p.gain_max_hz),
         ] {
-            let (a, b) = (p.f64(lo)?, p.f64(hi)?);
             if !(a > 0.0 && b >= a) {
                 return Err(StageError::param(
                     lo,
@@ -341,11 +367,14 @@ impl StageKind for SyntheticNeurons {
                 ));
             }
         }
-        if p.f64("window_ms")? <= 0.0 {
+        if p.window_ms <= 0.0 {
             return Err(StageError::param("window_ms", "must be > 0"));
         }
-        for name in ["weak_fraction", "weak_gain", "leakage"] {
-            let v = p.f64(name)?;
+        for (name, v) in [
+            ("weak_fraction", p.weak_fraction),
+            ("weak_gain", p.weak_gain),
+            ("leakage", p.leakage),
+        ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(StageError::param(
                     name,
@@ -357,8 +386,8 @@ impl StageKind for SyntheticNeurons {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
-        let code = p.str("code")?;
+        let p: SyntheticNeuronsParams = ctx.params().parse()?;
+        let code = p.code.as_str();
         let table_in = inputs.table("factors")?;
         let ids = require_image_ids(table_in, "factors")?;
         let names: Vec<String> = table_in
@@ -416,16 +445,9 @@ impl StageKind for SyntheticNeurons {
             vec![true; n_img]
         };
 
-        let neurons = draw_neurons(
-            code,
-            p.str("tuning")?,
-            p.usize("neurons")?,
-            k,
-            p,
-            ctx.seed(),
-        )?;
-        let window = p.f64("window_ms")? / 1000.0;
-        let (r0, r1) = (p.usize("repeats_min")?, p.usize("repeats_max")?);
+        let neurons = draw_neurons(code, &p.tuning, p.neurons as usize, k, &p, ctx.seed())?;
+        let window = p.window_ms / 1000.0;
+        let (r0, r1) = (p.repeats_min as usize, p.repeats_max as usize);
         let mut spikes = Stream::Spikes.rng(ctx.seed());
         let mut responses = vec![Vec::with_capacity(n_img); neurons.len()];
         for i in 0..n_img {
