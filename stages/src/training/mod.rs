@@ -4,4 +4,5 @@
 
 pub mod model_files;
 pub mod train;
+mod train_tables;
 pub mod traversals;

@@ -1,40 +1,14 @@
-//! Small table helpers shared by the world's stages: tables keyed by `image_id`.
-
-use std::sync::Arc;
+//! Table helpers shared by the world's stages: tables keyed by `image_id`, their ids numbered,
+//! and the strict column readers for the world's own tables (the column exactly of the type the
+//! world writes, no nulls; the lenient readers for inputs are in [`crate::table`]). Building a
+//! table from typed columns ([`table`], [`Column`]) lives in [`crate::table`].
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, RecordBatch, StringArray,
-};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::{Array, RecordBatch};
 use flow_engine::StageError;
 
-/// A typed column for [`table`].
-pub enum Column {
-    Str(Vec<String>),
-    F64(Vec<f64>),
-    Bool(Vec<bool>),
-    I32(Vec<i32>),
-}
-
-/// A table from named columns (all non-nullable), in the given order.
-pub fn table(columns: Vec<(String, Column)>) -> Result<RecordBatch, StageError> {
-    let mut fields = Vec::with_capacity(columns.len());
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(columns.len());
-    for (name, col) in columns {
-        let (ty, array): (DataType, ArrayRef) = match col {
-            Column::Str(v) => (DataType::Utf8, Arc::new(StringArray::from(v))),
-            Column::F64(v) => (DataType::Float64, Arc::new(Float64Array::from(v))),
-            Column::Bool(v) => (DataType::Boolean, Arc::new(BooleanArray::from(v))),
-            Column::I32(v) => (DataType::Int32, Arc::new(Int32Array::from(v))),
-        };
-        fields.push(Field::new(name, ty, false));
-        arrays.push(array);
-    }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
-        .map_err(|e| StageError::failed(format!("building a table: {e}")))
-}
+pub use crate::table::{Column, table};
 
 /// A boolean column (nulls are an error).
 pub fn bool_column(batch: &RecordBatch, name: &str, port: &str) -> Result<Vec<bool>, StageError> {

@@ -1,12 +1,16 @@
-//! Helpers for the analysis stages' tests: run a stage kind in-process on tables, and compare
-//! JSON results against expected values with tolerances.
+//! Helpers shared by the stage tests. This file serves the analysis stages' tests (`golden.rs`,
+//! `analysis_*.rs`): run a stage kind in-process on tables, build and reorder its input tables,
+//! and compare JSON results against expected values with tolerances. [`world`] serves the world
+//! stages' tests (`world_*.rs`).
 #![allow(dead_code)]
+
+pub mod world;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use flow_engine::artifact::InputArtifact;
 use flow_engine::{Artifact, Inputs, ParamValue, Params, RunContext, StageKind};
@@ -208,5 +212,57 @@ pub fn assert_fields(got: &Value, want: &Value, fields: &[&str]) {
             .and_then(|v| v.parse().ok())
             .unwrap_or(1e-9);
         assert_close(g, w, f, abs);
+    }
+}
+
+/// The one_to_one case's units, responses and split as a stage's inputs.
+pub fn one_to_one_inputs() -> In {
+    In::new()
+        .table("units", npy("one_to_one", "X"))
+        .table("responses", npy("one_to_one", "Y"))
+        .table("split", one_to_one_split())
+}
+
+/// The error message of a run that must fail.
+pub fn err(kind: &dyn flow_engine::StageKind, inputs: In, sets: &[(&str, ParamValue)]) -> String {
+    run(kind, inputs, sets).expect_err("should fail")
+}
+
+/// The rows `rows` of a table, in that order.
+pub fn take(t: &arrow_array::RecordBatch, rows: &[usize]) -> arrow_array::RecordBatch {
+    let idx = arrow_array::UInt32Array::from(rows.iter().map(|&r| r as u32).collect::<Vec<_>>());
+    let cols: Vec<ArrayRef> = t
+        .columns()
+        .iter()
+        .map(|c| arrow_select_take(c, &idx))
+        .collect();
+    arrow_array::RecordBatch::try_new(t.schema(), cols).unwrap()
+}
+
+fn arrow_select_take(c: &ArrayRef, idx: &arrow_array::UInt32Array) -> ArrayRef {
+    // A small take for f64/bool/int/string columns (no arrow-select dependency needed).
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::*;
+    let rows: Vec<usize> = idx.values().iter().map(|&i| i as usize).collect();
+    match c.data_type() {
+        arrow_schema::DataType::Float64 => floats(
+            rows.iter()
+                .map(|&r| c.as_primitive::<Float64Type>().value(r))
+                .collect(),
+        ),
+        arrow_schema::DataType::Int64 => ints(
+            rows.iter()
+                .map(|&r| c.as_primitive::<Int64Type>().value(r))
+                .collect(),
+        ),
+        arrow_schema::DataType::Boolean => {
+            bools(rows.iter().map(|&r| c.as_boolean().value(r)).collect())
+        }
+        arrow_schema::DataType::Utf8 => Arc::new(StringArray::from_iter_values(
+            rows.iter()
+                .map(|&r| c.as_string::<i32>().value(r).to_string()),
+        )),
+        other => panic!("take: {other} (len {})", c.len()),
     }
 }

@@ -1,27 +1,16 @@
-//! Small helpers between Arrow tables and plain numbers, shared by stage kinds.
+//! Image ids: the `image_id` column that keys tables about images, read and checked in one
+//! place (text of any Arrow string type, or integers written in decimal; never null, empty or
+//! repeated).
 
-use std::sync::Arc;
-
+use arrow_array::RecordBatch;
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::DataType;
 use flow_engine::StageError;
 
-use crate::matrix::IMAGE_ID;
+use super::columns::integer_values;
 
-/// A table of named f64 columns.
-pub fn f64_table(columns: &[(&str, Vec<f64>)]) -> Result<RecordBatch, StageError> {
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(n, _)| Field::new(*n, DataType::Float64, false))
-        .collect();
-    let arrays: Vec<ArrayRef> = columns
-        .iter()
-        .map(|(_, v)| Arc::new(Float64Array::from(v.clone())) as ArrayRef)
-        .collect();
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
-        .map_err(|e| StageError::failed(e.to_string()))
-}
+/// The name of the image-id column.
+pub const IMAGE_ID: &str = "image_id";
 
 /// The image ids of a table, if it has an `image_id` column: the one reader of image ids. Text
 /// of any Arrow string type, or integers (written in decimal); a null, empty or repeated id is an
@@ -46,7 +35,7 @@ pub fn image_ids(batch: &RecordBatch, port: &str) -> Result<Option<Vec<String>>,
             .iter()
             .map(|v| v.map(str::to_string))
             .collect::<Option<_>>(),
-        _ => match crate::matrix::integer_values(col) {
+        _ => match integer_values(col) {
             Some(values) => values
                 .into_iter()
                 .map(|v| v.map(|v| v.to_string()))
@@ -91,15 +80,4 @@ pub fn require_image_ids(batch: &RecordBatch, port: &str) -> Result<Vec<String>,
             format!("has no column `{IMAGE_ID}` (tables about images are keyed by it)"),
         )
     })
-}
-
-/// A numeric column as f64 values (ints, floats and booleans are cast; nulls become NaN),
-/// naming the port on error. The casting is [`crate::matrix`]'s, shared by every stage.
-pub fn f64_column(batch: &RecordBatch, name: &str, port: &str) -> Result<Vec<f64>, StageError> {
-    let col = batch
-        .column_by_name(name)
-        .ok_or_else(|| StageError::input(port, format!("has no column `{name}`")))?;
-    let values = crate::matrix::f64_values(col)
-        .map_err(|()| StageError::input(port, format!("column `{name}` is not numeric")))?;
-    Ok(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }

@@ -1,0 +1,213 @@
+//! The gathering analysis stages in-process (ve-filter, udr-select, stats, neuron-subsets): each
+//! on results gathered over a sweep.
+
+mod common;
+
+use common::*;
+use flow_engine::artifact::InputArtifact;
+use flow_engine::{Artifact, ParamValue};
+use flow_stages::analysis;
+use serde_json::{Value, json};
+
+/// (node name, sweep coordinates, JSON result) of one gathered input.
+type Gathered<'a> = (&'a str, Vec<(&'a str, ParamValue)>, Value);
+
+fn gathered(port: &str, items: Vec<Gathered>) -> In {
+    let mut inputs = In::new();
+    for (node, coords, v) in items {
+        inputs
+            .inputs
+            .ports
+            .entry(port.to_string())
+            .or_default()
+            .push(InputArtifact {
+                node: node.to_string(),
+                coords: coords
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                artifact: Artifact::Json(v),
+            });
+    }
+    inputs
+}
+
+#[test]
+fn ve_filter_keeps_models_above_mean_minus_sd() {
+    let items = [0.30, 0.50, 0.55, 0.60, 0.05]
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            (
+                "lasso",
+                vec![("seed", ParamValue::Int(i as i64))],
+                json!({ "ve_mean": v }),
+            )
+        })
+        .collect();
+    let got = result(
+        &analysis::ve_filter::VeFilter,
+        gathered("lasso", items),
+        &[],
+    );
+    // mean 0.4, population sd √0.041 → threshold 0.1975: all but the last.
+    assert_close(
+        &got["threshold"],
+        &json!(0.4 - 0.041f64.sqrt()),
+        "threshold",
+        1e-12,
+    );
+    assert_close(&got["sd"], &json!(0.041f64.sqrt()), "sd", 1e-12);
+    assert_eq!(got["kept"], json!([0, 1, 2, 3]));
+    assert_eq!(got["models"][4]["kept"], json!(false));
+    assert_eq!(got["models"][1]["coords"], json!({ "seed": 1 }));
+}
+
+#[test]
+fn udr_select_takes_the_top_fraction_across_groups() {
+    let udr = |scores: Vec<f64>, beta: f64| {
+        json!({
+            "library": { "model_scores": scores, "pairwise": [] },
+            "models": (0..scores.len()).map(|s| json!({ "node": format!("bvae[beta={beta},seed={s}]"), "coords": { "beta": beta, "seed": s } })).collect::<Vec<_>>(),
+        })
+    };
+    let items = vec![
+        (
+            "udr",
+            vec![("beta", ParamValue::Float(1.0))],
+            udr(vec![0.1, 0.9, 0.2, 0.3, 0.4], 1.0),
+        ),
+        (
+            "udr",
+            vec![("beta", ParamValue::Float(2.0))],
+            udr(vec![0.8, 0.5, 0.6, 0.7, 0.05], 2.0),
+        ),
+    ];
+    let got = result(
+        &analysis::udr_select::UdrSelect,
+        gathered("udr", items),
+        &[("fraction", ParamValue::Float(0.2))],
+    );
+    let sel: Vec<(u64, u64)> = got["selected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["group"].as_u64().unwrap(), r["index"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(sel, vec![(0, 1), (1, 0)]);
+    assert_eq!(
+        got["selected"][1]["coords"],
+        json!({ "beta": 2.0, "seed": 0 })
+    );
+    assert_close(&got["threshold"], &json!(0.8), "threshold", 0.0);
+}
+
+#[test]
+fn stats_welch_between_classes_and_spearman_udr_vs_alignment() {
+    let bvae = [0.9, 0.85, 0.8, 0.95];
+    let ae = [0.5, 0.6, 0.55];
+    let mut items = Vec::new();
+    for (s, &a) in bvae.iter().enumerate() {
+        items.push((
+            "align_bvae",
+            vec![
+                ("beta", ParamValue::Float(2.0)),
+                ("seed", ParamValue::Int(s as i64)),
+            ],
+            json!({ "alignment": a, "D": 10 }),
+        ));
+    }
+    for (s, &a) in ae.iter().enumerate() {
+        items.push((
+            "align_ae",
+            vec![("seed", ParamValue::Int(s as i64))],
+            json!({ "alignment": a }),
+        ));
+    }
+    let mut inputs = gathered("scores", items);
+    let udr = json!({
+        "library": { "model_scores": [0.7, 0.6, 0.5, 0.8] },
+        "models": (0..4).map(|s| json!({ "node": format!("bvae[beta=2,seed={s}]"), "coords": { "beta": 2.0, "seed": s } })).collect::<Vec<_>>(),
+    });
+    inputs.inputs.ports.insert(
+        "udr".into(),
+        vec![InputArtifact {
+            node: "udr[beta=2]".into(),
+            coords: vec![("beta".into(), ParamValue::Float(2.0))],
+            artifact: Artifact::Json(udr),
+        }],
+    );
+    let outs = run(&analysis::stats::Stats, inputs, &[]).expect("stats ran");
+    let Some(Artifact::Table(t)) = outs.get("result") else {
+        panic!("no table")
+    };
+    let rows = flow_tableio::batch_to_json_rows(t).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["test"], json!("welch"));
+    assert_eq!(
+        (rows[0]["class_a"].as_str(), rows[0]["class_b"].as_str()),
+        (Some("align_bvae"), Some("align_ae"))
+    );
+    // Computed independently (Python): t = 0.325 / √(0.0125/12 + 0.005/6), ν = 4.959…, and
+    // p = I_{ν/(ν+t²)}(ν/2, ½) by Simpson's rule on 2·10⁶ intervals.
+    assert_close(&rows[0]["statistic"], &json!(7.505553499465136), "t", 1e-12);
+    let p = rows[0]["p"].as_f64().unwrap();
+    assert!((p / 0.0006882176018913325 - 1.0).abs() < 1e-8, "p = {p}");
+    // UDR (0.7, 0.6, 0.5, 0.8) vs alignment (0.9, 0.85, 0.8, 0.95): perfectly monotone.
+    assert_eq!(rows[1]["test"], json!("spearman"));
+    assert_eq!(rows[1]["n_a"], json!(4));
+    assert_close(&rows[1]["statistic"], &json!(1.0), "rho", 1e-15);
+    assert_eq!(rows[1]["p"], json!(0.0));
+}
+
+#[test]
+fn neuron_subsets_draws_and_scores_each_subset() {
+    let inputs = In::new()
+        .table("responses", npy("one_to_one", "Y"))
+        .table("split", one_to_one_split());
+    let got = result(
+        &analysis::neuron_subsets::NeuronSubsets,
+        inputs,
+        &[
+            ("n_sizes", ParamValue::Int(2)),
+            ("per_size", ParamValue::Int(2)),
+            ("min_size", ParamValue::Int(3)),
+            ("max_size", ParamValue::Int(6)),
+        ],
+    );
+    let sizes: Vec<u64> = got["sizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(sizes.len(), 2);
+    assert!(sizes.iter().all(|s| (3..=6).contains(s)) && sizes[0] != sizes[1]);
+    assert_eq!(got["subsets"].as_array().unwrap().len(), 4);
+    for (k, a) in got["alignment"].as_array().unwrap().iter().enumerate() {
+        let a = a.as_f64().unwrap();
+        assert!(a > 0.0 && a <= 1.0 + 1e-12, "subset {k}: {a}");
+        assert_eq!(
+            got["subsets"][k].as_array().unwrap().len() as u64,
+            sizes[k / 2]
+        );
+    }
+    // The whole population explaining itself: every neuron is its own best predictor.
+    let inputs = In::new()
+        .table("responses", npy("one_to_one", "Y"))
+        .table("split", one_to_one_split());
+    let itself = result(
+        &analysis::neuron_subsets::NeuronSubsets,
+        inputs,
+        &[
+            ("sizes", ParamValue::List(vec![ParamValue::Int(20)])),
+            ("per_size", ParamValue::Int(1)),
+        ],
+    );
+    assert!(
+        itself["ve_mean"][0].as_f64().unwrap() > 0.999,
+        "{}",
+        itself["ve_mean"]
+    );
+}
