@@ -10,8 +10,6 @@
 mod common;
 use common::Project;
 
-use std::collections::BTreeMap;
-
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/stage-versions");
 
 /// (kind, version, node, port, content digest) of every node, sorted.

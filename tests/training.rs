@@ -419,6 +419,10 @@ fn the_thread_count_does_not_change_a_trained_models_bytes() {
             manifest["threads"], threads,
             "the manifest records the threads"
         );
+        assert_eq!(
+            manifest["params"]["device"], "cpu",
+            "and the resolved device"
+        );
         digests.push((threads, port_digests(&p, "t.toml", "model")));
     }
     for (threads, d) in &digests[1..] {

@@ -164,7 +164,13 @@ fn a_logspace_spaces_values_geometrically_between_its_two_values() {
     let values: Vec<f64> = plan
         .order
         .iter()
-        .map(|&i| plan.node(i).params.f64("value").unwrap())
+        .map(|&i| {
+            plan.node(i)
+                .params
+                .get("value")
+                .and_then(|v| v.as_f64())
+                .unwrap()
+        })
         .collect();
     assert_eq!(values.len(), 3);
     for (got, want) in values.iter().zip([1e-4, 1e-3, 1e-2]) {
@@ -180,7 +186,13 @@ fn a_linspace_includes_both_ends() {
     let values: Vec<f64> = plan
         .order
         .iter()
-        .map(|&i| plan.node(i).params.f64("value").unwrap())
+        .map(|&i| {
+            plan.node(i)
+                .params
+                .get("value")
+                .and_then(|v| v.as_f64())
+                .unwrap()
+        })
         .collect();
     assert_eq!(values.len(), 40);
     assert_eq!(values[0], 0.5);

@@ -17,6 +17,12 @@ use flow_engine::{
 };
 use serde_json::{Value, json};
 
+#[derive(serde::Deserialize)]
+struct EmitParams {
+    value: f64,
+    label: String,
+}
+
 /// `emit`: a source. Its `out` is `{value, label, seed}`.
 pub struct Emit;
 
@@ -43,16 +49,17 @@ impl StageKind for Emit {
         vec![PortSpec::one("out", ArtifactType::Json, "the value")]
     }
     fn check(&self, p: &Params, _connected: &ConnectedPorts) -> Result<(), StageError> {
-        if p.f64("value")? < -100.0 {
+        let p: EmitParams = p.parse()?;
+        if p.value < -100.0 {
             return Err(StageError::param("value", "must be ≥ -100"));
         }
         Ok(())
     }
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
+        let p: EmitParams = ctx.params().parse()?;
         Ok(Outputs::new().json(
             "out",
-            json!({ "value": p.f64("value")?, "label": p.str("label")?, "seed": ctx.seed() }),
+            json!({ "value": p.value, "label": p.label, "seed": ctx.seed() }),
         ))
     }
 }
@@ -88,7 +95,12 @@ impl StageKind for Add {
         vec![PortSpec::one("out", ArtifactType::Json, "the sum")]
     }
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let mut sum = value(inputs.json("x")?) + ctx.params().f64("plus")?;
+        #[derive(serde::Deserialize)]
+        struct AddParams {
+            plus: f64,
+        }
+        let p: AddParams = ctx.params().parse()?;
+        let mut sum = value(inputs.json("x")?) + p.plus;
         if inputs.is_connected("y") {
             sum += value(inputs.json("y")?);
         }
@@ -168,10 +180,15 @@ impl StageKind for Pair {
         ]
     }
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
+        #[derive(serde::Deserialize)]
+        struct PairParams {
+            a: f64,
+            b: f64,
+        }
+        let p: PairParams = ctx.params().parse()?;
         Ok(Outputs::new()
-            .json("left", json!({ "value": p.f64("a")? }))
-            .json("right", json!({ "value": p.f64("b")? })))
+            .json("left", json!({ "value": p.a }))
+            .json("right", json!({ "value": p.b })))
     }
 }
 
@@ -233,7 +250,12 @@ impl StageKind for Misbehave {
         vec![PortSpec::one("out", ArtifactType::Json, "never right")]
     }
     fn run(&self, _inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        match ctx.params().str("how")? {
+        #[derive(serde::Deserialize)]
+        struct MisbehaveParams {
+            how: String,
+        }
+        let p: MisbehaveParams = ctx.params().parse()?;
+        match p.how.as_str() {
             "panic" => panic!("index out of bounds: the len is 3 but the index is 7"),
             "undeclared-output" => Ok(Outputs::new()
                 .json("out", json!({ "value": 1.0 }))

@@ -1,6 +1,6 @@
 //! The analysis stages of Higgins et al. 2021 (Online methods, "Model selection" to
 //! "Statistical tests"), exactly as docs/METHODS.md fixes them: one file per stage kind. Tables are
-//! read through [`crate::matrix`]; numerics that are not stages live in [`crate::numeric`].
+//! read through [`crate::matrix`]; numerics that are not stages live in the `flow-numeric` crate.
 
 pub mod alignment;
 pub mod corr_ratio;

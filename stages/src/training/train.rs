@@ -86,33 +86,66 @@ pub fn checkpoint_interval() -> Duration {
         .unwrap_or(Duration::from_secs(300))
 }
 
+/// The params of `train`, as written (types checked by the engine; `check` judges the values).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct TrainParams {
+    model: String,
+    beta: f64,
+    latents: i64,
+    steps: i64,
+    batch: i64,
+    lr: f64,
+    eval_every: i64,
+    patience: i64,
+    device: String,
+}
+
+impl TrainParams {
+    /// The counts `check` requires to be at least 1, by name.
+    fn counts(&self) -> [(&'static str, i64); 5] {
+        [
+            ("latents", self.latents),
+            ("steps", self.steps),
+            ("batch", self.batch),
+            ("eval_every", self.eval_every),
+            ("patience", self.patience),
+        ]
+    }
+
+    fn backend(&self) -> Result<Backend, StageError> {
+        Backend::from_name(&self.device).map_err(|e| StageError::param("device", e))
+    }
+}
+
 fn spec_from(
-    p: &Params,
+    p: &TrainParams,
     seed: u64,
     height: usize,
     width: usize,
     classes: usize,
 ) -> Result<TrainSpec, StageError> {
-    let kind = ModelKind::from_name(p.str("model")?, p.f64("beta")?)
-        .map_err(|e| StageError::param("model", e))?;
+    let kind = ModelKind::from_name(&p.model, p.beta).map_err(|e| StageError::param("model", e))?;
+    // `check` made every count ≥ 1.
+    let count = |v: i64| v.max(1) as usize;
     Ok(TrainSpec {
         kind,
-        latents: p.usize("latents")?,
+        latents: count(p.latents),
         height,
         width,
         classes,
-        steps: p.usize("steps")? as u64,
-        batch: p.usize("batch")?,
-        lr: p.f64("lr")?,
+        steps: count(p.steps) as u64,
+        batch: count(p.batch),
+        lr: p.lr,
         seed,
-        eval_every: p.usize("eval_every")? as u64,
-        patience: p.usize("patience")? as u64,
+        eval_every: count(p.eval_every) as u64,
+        patience: count(p.patience) as u64,
     })
 }
 
 /// Reports steps to the node's progress bar, at most every 100 ms.
 struct Progress<'a> {
     ctx: &'a RunContext,
+    steps: u64,
     last: Option<Instant>,
 }
 
@@ -133,10 +166,9 @@ impl Monitor for Progress<'_> {
     }
 
     fn resumed(&mut self, step: u64) {
-        let steps = self.ctx.params().usize("steps").unwrap_or(0) as u64;
         self.ctx.progress(
             step,
-            steps,
+            self.steps,
             &format!("resumed from its checkpoint at step {step}"),
         );
         self.last = Some(Instant::now());
@@ -275,9 +307,9 @@ impl StageKind for Train {
 
     fn resolve(&self, params: &mut Params) {
         if let Some(backend) = params
-            .str("device")
+            .parse::<TrainParams>()
             .ok()
-            .and_then(|d| Backend::from_name(d).ok())
+            .and_then(|p| p.backend().ok())
         {
             let resolved = match backend.resolve() {
                 Backend::Cuda => "cuda",
@@ -291,9 +323,9 @@ impl StageKind for Train {
 
     fn gpus(&self, params: &Params) -> u32 {
         match params
-            .str("device")
+            .parse::<TrainParams>()
             .ok()
-            .and_then(|d| Backend::from_name(d).ok())
+            .and_then(|p| p.backend().ok())
         {
             Some(b) if b.resolve() == Backend::Cuda => 1,
             _ => 0,
@@ -301,7 +333,8 @@ impl StageKind for Train {
     }
 
     fn check(&self, p: &Params, connected: &flow_engine::ConnectedPorts) -> Result<(), StageError> {
-        let is_classifier = p.str("model")? == "classifier";
+        let p: TrainParams = p.parse()?;
+        let is_classifier = p.model == "classifier";
         if is_classifier != connected.is_connected("classifier") {
             return Err(StageError::input(
                 "classifier",
@@ -312,26 +345,26 @@ impl StageKind for Train {
                 },
             ));
         }
-        for name in ["latents", "steps", "batch", "eval_every", "patience"] {
-            if p.i64(name)? < 1 {
+        for (name, value) in p.counts() {
+            if value < 1 {
                 return Err(StageError::param(name, "must be at least 1"));
             }
         }
-        let lr = p.f64("lr")?;
+        let lr = p.lr;
         if !(lr > 0.0 && lr.is_finite()) {
             return Err(StageError::param(
                 "lr",
                 format!("must be positive, got {lr}"),
             ));
         }
-        let beta = p.f64("beta")?;
+        let beta = p.beta;
         if !(beta >= 0.0 && beta.is_finite()) {
             return Err(StageError::param(
                 "beta",
                 format!("must be ≥ 0, got {beta}"),
             ));
         }
-        if p.str("device")? == "cuda" && !Backend::cuda_built() {
+        if p.device == "cuda" && !Backend::cuda_built() {
             return Err(StageError::param(
                 "device",
                 "\"cuda\" needs flow built with `--features cuda` (README: Training on a GPU)",
@@ -341,7 +374,7 @@ impl StageKind for Train {
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {
-        let p = ctx.params();
+        let p: TrainParams = ctx.params().parse()?;
         let images = ImageSet::from_table(inputs.table("images")?, "images")?;
         if images.is_empty() {
             return Err(StageError::input("images", "has no images"));
@@ -365,7 +398,7 @@ impl StageKind for Train {
         };
         let encode_set = encode_set.as_ref().unwrap_or(&images);
 
-        let is_classifier = p.str("model")? == "classifier";
+        let is_classifier = p.model == "classifier";
         let plain = Plain(&images);
         let sets = if is_classifier {
             Some(classifier_sets(inputs.table("classifier")?, &images)?)
@@ -373,11 +406,10 @@ impl StageKind for Train {
             None
         };
         let classes = sets.as_ref().map_or(0, |s| s.3);
-        let spec = spec_from(p, ctx.seed(), images.height, images.width, classes)?;
+        let spec = spec_from(&p, ctx.seed(), images.height, images.width, classes)?;
         spec.check().map_err(|e| StageError::input("images", e))?;
 
-        let backend =
-            Backend::from_name(p.str("device")?).map_err(|e| StageError::param("device", e))?;
+        let backend = p.backend()?;
         let device: Device = backend
             .device()
             .map_err(|e| StageError::param("device", e.to_string()))?;
@@ -395,7 +427,11 @@ impl StageKind for Train {
             dir: ctx.scratch_dir()?.to_path_buf(),
             every: checkpoint_interval(),
         };
-        let mut monitor = Progress { ctx, last: None };
+        let mut monitor = Progress {
+            ctx,
+            steps: spec.steps,
+            last: None,
+        };
         let trained = flow_models::train(&spec, &data, &device, &mut monitor, Some(&checkpoints))
             .map_err(|e| match e {
             ModelError::Diverged { step, loss } => StageError::Diverged {
@@ -440,7 +476,7 @@ impl StageKind for Train {
             _ => None,
         };
         let result = json!({
-            "model": p.str("model")?,
+            "model": p.model,
             "beta": beta,
             "latents": n,
             "steps": spec.steps,

@@ -22,7 +22,7 @@
 //!    other folds (centred on those); cv_mse = unweighted mean over folds, cv_se =
 //!    std(fold MSEs, ddof = `se_ddof`)/√K.
 //! 6. 1-SE rule: i_min = first argmin cv_mse; the chosen α is the largest (smallest index) with
-//!    cv_mse ≤ cv_mse[i_min] + cv_se[i_min] (glmnet's `lambda.1se`; the set need not be contiguous).
+//!    cv_mse ≤ cv_mse\[i_min\] + cv_se\[i_min\] (glmnet's `lambda.1se`; the set need not be contiguous).
 //! 7. Refit on all training images at α_1se → `coef` (standardised units) and `intercept`.
 //! 8. VE_j = 1 − Σ_test(ŷ − y)² / Σ_test(y − ȳ_test)² on the test images (can be negative;
 //!    null when the test responses are constant).

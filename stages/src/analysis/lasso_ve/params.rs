@@ -4,7 +4,8 @@
 use flow_engine::{ParamSpec, ParamType, ParamValue, Params, StageError};
 
 /// Which images give the standardising mean and std.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Standardize {
     All,
     Train,
@@ -34,19 +35,33 @@ impl Default for LassoParams {
     }
 }
 
+/// The params as written (types checked by the engine, values not yet): what `check` judges
+/// and `from_params` converts. Other kinds' params in the same set (`neuron-subsets`) are
+/// ignored.
+#[derive(serde::Deserialize)]
+struct Written {
+    var_threshold: f64,
+    standardize: Standardize,
+    n_alphas: i64,
+    eps: f64,
+    se_ddof: i64,
+    zero_uninformative: bool,
+}
+
 impl LassoParams {
+    /// The checked params (`check` has passed).
     pub fn from_params(p: &Params) -> Result<Self, StageError> {
+        let w: Written = p.parse()?;
+        let count = |name: &str, v: i64| {
+            usize::try_from(v).map_err(|_| StageError::param(name, format!("must be ≥ 0, got {v}")))
+        };
         Ok(LassoParams {
-            var_threshold: p.f64("var_threshold")?,
-            standardize: if p.str("standardize")? == "train" {
-                Standardize::Train
-            } else {
-                Standardize::All
-            },
-            n_alphas: p.usize("n_alphas")?,
-            eps: p.f64("eps")?,
-            se_ddof: p.usize("se_ddof")?,
-            zero_uninformative: p.bool("zero_uninformative")?,
+            var_threshold: w.var_threshold,
+            standardize: w.standardize,
+            n_alphas: count("n_alphas", w.n_alphas)?,
+            eps: w.eps,
+            se_ddof: count("se_ddof", w.se_ddof)?,
+            zero_uninformative: w.zero_uninformative,
         })
     }
 
@@ -93,17 +108,17 @@ impl LassoParams {
     }
 
     pub fn check(p: &Params) -> Result<(), StageError> {
-        if p.i64("n_alphas")? < 1 {
+        let w: Written = p.parse()?;
+        if w.n_alphas < 1 {
             return Err(StageError::param("n_alphas", "must be ≥ 1"));
         }
-        let eps = p.f64("eps")?;
-        if !(eps > 0.0 && eps <= 1.0) {
+        if !(w.eps > 0.0 && w.eps <= 1.0) {
             return Err(StageError::param("eps", "must be in (0, 1]"));
         }
-        if p.f64("var_threshold")? < 0.0 {
+        if w.var_threshold < 0.0 {
             return Err(StageError::param("var_threshold", "must be ≥ 0"));
         }
-        if p.i64("se_ddof")? < 0 {
+        if w.se_ddof < 0 {
             return Err(StageError::param("se_ddof", "must be ≥ 0"));
         }
         Ok(())
