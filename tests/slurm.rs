@@ -175,7 +175,7 @@ fn a_job_cancelled_with_scancel_is_reported_as_cancelled() {
     std::thread::sleep(Duration::from_millis(200));
     let text = stderr.lock().unwrap_or_else(|e| e.into_inner()).clone();
     assert!(
-        text.contains(&format!("FAILED  slow: Slurm state CANCELLED")) && text.contains(&id),
+        text.contains("FAILED  slow: Slurm state CANCELLED") && text.contains(&id),
         "{text}"
     );
     assert!(text.contains("skipped after (needs slow)"), "{text}");

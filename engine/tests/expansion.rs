@@ -154,24 +154,26 @@ fn a_range_with_a_step_excludes_its_end() {
     );
 }
 
-#[test]
-fn a_logspace_spaces_values_geometrically_between_its_two_values() {
+/// Runs `text` (one swept `emit` stage `e`) and returns the value each node emitted, in plan order.
+fn emitted(text: &str) -> Vec<f64> {
     let p = Project::new();
-    let text = "[stages.e]\nkind = \"emit\"\nsweep.value = { logspace = [1e-4, 1e-2, 3] }\n";
     let report = p.run(text);
     assert!(report.ok(), "{report:?}");
     let plan = p.plan(text, &support::catalog(1));
-    let values: Vec<f64> = plan
-        .order
+    plan.order
         .iter()
         .map(|&i| {
-            plan.node(i)
-                .params
-                .get("value")
-                .and_then(|v| v.as_f64())
+            p.output(text, &plan.node(i).name)["value"]
+                .as_f64()
                 .unwrap()
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn a_logspace_spaces_values_geometrically_between_its_two_values() {
+    let values =
+        emitted("[stages.e]\nkind = \"emit\"\nsweep.value = { logspace = [1e-4, 1e-2, 3] }\n");
     assert_eq!(values.len(), 3);
     for (got, want) in values.iter().zip([1e-4, 1e-3, 1e-2]) {
         assert!((got / want - 1.0).abs() < 1e-12, "{values:?}");
@@ -180,21 +182,13 @@ fn a_logspace_spaces_values_geometrically_between_its_two_values() {
 
 #[test]
 fn a_linspace_includes_both_ends() {
-    let p = Project::new();
-    let text = "[stages.e]\nkind = \"emit\"\nsweep.value = { linspace = [0.5, 20.0, 40] }\n";
-    let plan = p.plan(text, &support::catalog(1));
-    let values: Vec<f64> = plan
-        .order
-        .iter()
-        .map(|&i| {
-            plan.node(i)
-                .params
-                .get("value")
-                .and_then(|v| v.as_f64())
-                .unwrap()
-        })
-        .collect();
+    let values =
+        emitted("[stages.e]\nkind = \"emit\"\nsweep.value = { linspace = [0.5, 20.0, 40] }\n");
     assert_eq!(values.len(), 40);
     assert_eq!(values[0], 0.5);
     assert_eq!(values[39], 20.0);
+    assert!(
+        (values[1] - 1.0).abs() < 1e-12,
+        "step (20 − 0.5)/39 = 0.5: {values:?}"
+    );
 }

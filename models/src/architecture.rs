@@ -62,7 +62,11 @@ impl Shape {
     }
 
     pub fn check(&self) -> Result<(), String> {
-        if self.height == 0 || self.width == 0 || self.height % 16 != 0 || self.width % 16 != 0 {
+        if self.height == 0
+            || self.width == 0
+            || !self.height.is_multiple_of(16)
+            || !self.width.is_multiple_of(16)
+        {
             return Err(format!(
                 "images are {} × {}; the architecture's four stride-2 convolutions need sides divisible by 16",
                 self.height, self.width

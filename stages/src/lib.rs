@@ -6,6 +6,7 @@
 //! artifacts and return output artifacts through the engine's stage contract.
 
 pub mod analysis;
+pub mod baselines;
 pub mod generic;
 pub mod images;
 pub mod matrix;
@@ -43,5 +44,7 @@ pub fn catalog() -> Catalog {
     c.register(analysis::stats::Stats);
     c.register(training::train::Train);
     c.register(training::traversals::Traversals);
+    c.register(baselines::pca::PcaBasis);
+    c.register(baselines::pca_units::PcaUnits);
     c
 }

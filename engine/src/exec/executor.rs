@@ -6,6 +6,10 @@ use crate::exec::job::Job;
 use flow_cache::Object;
 
 /// How one job ended.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one outcome per job, moved once; boxing the object would only add a step"
+)]
 pub enum Outcome {
     Done {
         index: usize,

@@ -1,0 +1,260 @@
+//! The baseline models (issue 17): `pca` and `pca-units` against scikit-learn's PCA on a shared
+//! fixture (bench/pca_reference.py), on image tables, and their errors.
+
+mod common;
+
+use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use common::{In, err, run};
+use faer::Mat;
+use flow_engine::{Artifact, ParamValue};
+use flow_stages::baselines::pca::PcaBasis;
+use flow_stages::baselines::pca_units::PcaUnits;
+use flow_stages::images::ImageSet;
+use flow_stages::table::matrix_table;
+use serde_json::Value;
+
+fn fixture() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/pca/sklearn_pca.json"
+    );
+    serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("json")
+}
+
+fn rows(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+/// A units table `image_id` + `f00 …` of `rows`.
+fn units_table(rows: &[Vec<f64>]) -> RecordBatch {
+    let m = Mat::from_fn(rows.len(), rows[0].len(), |i, j| rows[i][j]);
+    let ids: Vec<String> = (0..rows.len()).map(|i| format!("img{i:03}")).collect();
+    let names: Vec<String> = (0..rows[0].len()).map(|j| format!("f{j:02}")).collect();
+    matrix_table(&m, Some(&ids), &names).unwrap()
+}
+
+fn column(t: &RecordBatch, name: &str) -> Vec<f64> {
+    t.column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_primitive::<Float64Type>()
+        .values()
+        .to_vec()
+}
+
+fn outputs(
+    kind: &dyn flow_engine::StageKind,
+    inputs: In,
+    sets: &[(&str, ParamValue)],
+) -> std::collections::BTreeMap<String, Artifact> {
+    run(kind, inputs, sets).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn table(out: &std::collections::BTreeMap<String, Artifact>, port: &str) -> RecordBatch {
+    match &out[port] {
+        Artifact::Table(t) => t.clone(),
+        other => panic!("{port}: {other:?}"),
+    }
+}
+
+fn close(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!((g - w).abs() < 1e-10, "{what}[{i}]: {g} vs {w}");
+    }
+}
+
+#[test]
+fn pca_and_pca_units_match_scikit_learn() {
+    for case in fixture()["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let data = rows(&case["data"]);
+        let fit_rows = case["fit_rows"].as_u64().unwrap() as usize;
+        let k = case["components"].as_i64().unwrap();
+        let basis_out = outputs(
+            &PcaBasis,
+            In::new().table("data", units_table(&data[..fit_rows])),
+            &[("max_components", ParamValue::Int(k))],
+        );
+        let basis = table(&basis_out, "basis");
+        close(
+            &column(&basis, "mean"),
+            &rows(&Value::Array(vec![case["mean"].clone()]))[0],
+            name,
+        );
+        for (i, axis) in rows(&case["axes"]).iter().enumerate() {
+            close(
+                &column(&basis, &format!("pc{i:02}")),
+                axis,
+                &format!("{name} axis {i}"),
+            );
+        }
+        let Artifact::Json(result) = &basis_out["result"] else {
+            panic!("no result")
+        };
+        for field in [
+            "singular_values",
+            "explained_variance",
+            "explained_variance_ratio",
+        ] {
+            let got: Vec<f64> = rows(&Value::Array(vec![result[field].clone()])).remove(0);
+            let want: Vec<f64> = rows(&Value::Array(vec![case[field].clone()])).remove(0);
+            close(&got, &want, &format!("{name} {field}"));
+        }
+        // Every row (fitted or not) projected on the first k axes, and on fewer.
+        let all = units_table(&data);
+        let want = rows(&case["units"]);
+        for n in [k, 2] {
+            let out = outputs(
+                &PcaUnits,
+                In::new()
+                    .table("basis", basis.clone())
+                    .table("images", all.clone()),
+                &[("latents", ParamValue::Int(n))],
+            );
+            let units = table(&out, "units");
+            assert_eq!(units.num_columns(), 1 + n as usize);
+            for i in 0..n as usize {
+                let w: Vec<f64> = want.iter().map(|r| r[i]).collect();
+                close(
+                    &column(&units, &format!("u{i:02}")),
+                    &w,
+                    &format!("{name} units {i}"),
+                );
+            }
+        }
+    }
+}
+
+/// Twelve 6 × 5 images with two independent patterns.
+fn images() -> ImageSet {
+    let (h, w) = (6, 5);
+    let mut pixels = Vec::new();
+    for i in 0..12 {
+        let (a, b) = ((i % 4) as f32 / 4.0, (i / 4) as f32 / 3.0);
+        for r in 0..h {
+            for c in 0..w {
+                pixels
+                    .push(0.2 + 0.3 * a * (r < 3) as i32 as f32 + 0.4 * b * (c > 2) as i32 as f32);
+            }
+        }
+    }
+    let ids = (0..12).map(|i| format!("face{i:04}")).collect();
+    ImageSet::new(ids, h, w, pixels)
+}
+
+#[test]
+fn pca_fits_image_tables_pixel_by_pixel() {
+    let faces = images().to_table().unwrap();
+    let basis_out = outputs(
+        &PcaBasis,
+        In::new().table("data", faces.clone()),
+        &[("max_components", ParamValue::Int(2))],
+    );
+    let basis = table(&basis_out, "basis");
+    assert_eq!(basis.num_rows(), 30, "one row per pixel");
+    let names: Vec<&str> = basis
+        .column_by_name("feature")
+        .unwrap()
+        .as_string::<i32>()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    assert_eq!(names[0], "px00000");
+    let Artifact::Json(result) = &basis_out["result"] else {
+        panic!()
+    };
+    // Two patterns, two directions: the ratios add up to 1.
+    let ratio: f64 = result["explained_variance_ratio"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!((ratio - 1.0).abs() < 1e-12, "{result}");
+    let units = table(
+        &outputs(
+            &PcaUnits,
+            In::new().table("basis", basis).table("images", faces),
+            &[("latents", ParamValue::Int(2))],
+        ),
+        "units",
+    );
+    let ids: Vec<&str> = units
+        .column(0)
+        .as_string::<i32>()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    assert_eq!(ids[11], "face0011");
+}
+
+#[test]
+fn pca_says_when_the_data_have_fewer_axes_than_asked() {
+    let e = err(
+        &PcaBasis,
+        In::new().table("data", images().to_table().unwrap()),
+        &[("max_components", ParamValue::Int(20))],
+    );
+    assert!(
+        e.contains(
+            "input `data`: has 12 images × 30 features: at most 12 axes, max_components = 20"
+        ),
+        "{e}"
+    );
+    let e = err(
+        &PcaBasis,
+        In::new().table("data", images().to_table().unwrap()),
+        &[("max_components", ParamValue::Int(5))],
+    );
+    assert!(
+        e.contains("only 2 directions of nonzero variance, 5 components asked"),
+        "{e}"
+    );
+}
+
+#[test]
+fn pca_units_names_a_basis_too_small_and_images_of_another_size() {
+    let basis = table(
+        &outputs(
+            &PcaBasis,
+            In::new().table("data", images().to_table().unwrap()),
+            &[("max_components", ParamValue::Int(2))],
+        ),
+        "basis",
+    );
+    let e = err(
+        &PcaUnits,
+        In::new()
+            .table("basis", basis.clone())
+            .table("images", images().to_table().unwrap()),
+        &[("latents", ParamValue::Int(3))],
+    );
+    assert!(
+        e.contains("holds 2 axes, latents = 3 asks for more: raise `max_components`"),
+        "{e}"
+    );
+    let small = ImageSet::new(vec!["a".into()], 2, 2, vec![0.5; 4])
+        .to_table()
+        .unwrap();
+    let e = err(
+        &PcaUnits,
+        In::new().table("basis", basis).table("images", small),
+        &[("latents", ParamValue::Int(2))],
+    );
+    assert!(
+        e.contains("input `images`: has 4 features, the basis 30"),
+        "{e}"
+    );
+}
