@@ -3,6 +3,7 @@
 //! Spearman and Pearson correlation, the Student t distribution, small statistics on slices, and
 //! flow's one seeded random number generator. Each is tested here on its own.
 
+pub mod ica;
 pub mod lasso_path;
 pub mod lsap;
 pub mod moments;

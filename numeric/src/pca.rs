@@ -179,7 +179,7 @@ pub fn project(x: MatRef<'_, f64>, mean: &[f64], axes: MatRef<'_, f64>, par: Par
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix, sequentially.
-fn eigen(a: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>), PcaError> {
+pub(crate) fn eigen(a: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>), PcaError> {
     let n = a.nrows();
     let mut u = Mat::<f64>::zeros(n, n);
     let mut s = Diag::<f64>::zeros(n);

@@ -46,5 +46,6 @@ pub fn catalog() -> Catalog {
     c.register(training::traversals::Traversals);
     c.register(baselines::pca::PcaBasis);
     c.register(baselines::pca_units::PcaUnits);
+    c.register(baselines::ica::IcaUnits);
     c
 }

@@ -1,9 +1,11 @@
 //! The paper's baseline models (Higgins et al. 2021, Online methods, "Baseline models"): each
 //! writes its units the way `train` writes latents — an `image_id` + `u00 …` table over every
 //! image it was given — so `lasso-ve`, `alignment`, `corr-ratio`, `decode` and `stats` take
-//! them unchanged. So far: PCA (`pca` fits the axes once, `pca-units` projects on the first N).
-//! ICA, the AAM, VGG-Face and model selection are still to come (issue 17).
+//! them unchanged. So far: PCA (`pca` fits the axes once, `pca-units` projects on the first N)
+//! and ICA (`ica`, FastICA). The AAM, VGG-Face, `unit-subsets` and model selection are still to
+//! come (issue 17).
 
 pub mod data;
+pub mod ica;
 pub mod pca;
 pub mod pca_units;
