@@ -47,5 +47,6 @@ pub fn catalog() -> Catalog {
     c.register(baselines::pca::PcaBasis);
     c.register(baselines::pca_units::PcaUnits);
     c.register(baselines::ica::IcaUnits);
+    c.register(baselines::unit_subsets::UnitSubsets);
     c
 }

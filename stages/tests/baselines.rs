@@ -332,3 +332,43 @@ fn ica_with_the_same_seed_gives_the_same_bytes() {
     };
     assert_eq!(once(), once());
 }
+
+#[test]
+fn unit_subsets_draw_five_sizes_of_ten_subsets_without_replacement() {
+    // 60 units whose values name them: unit j is j + 1000·row.
+    let data: Vec<Vec<f64>> = (0..4)
+        .map(|r| (0..60).map(|j| j as f64 + 1000.0 * r as f64).collect())
+        .collect();
+    let input = units_table(&data);
+    let mut by_size: std::collections::BTreeMap<u64, usize> = Default::default();
+    let mut families = std::collections::BTreeSet::new();
+    for instance in 0..50 {
+        let out = outputs(
+            &flow_stages::baselines::unit_subsets::UnitSubsets,
+            In::new().table("units", input.clone()),
+            &[("instance", ParamValue::Int(instance))],
+        );
+        let Artifact::Json(result) = &out["result"] else {
+            panic!()
+        };
+        let size = result["size"].as_u64().unwrap();
+        assert!((10..=50).contains(&size), "{result}");
+        *by_size.entry(size).or_default() += 1;
+        let units = table(&out, "units");
+        assert_eq!(units.num_columns() as u64, 1 + size);
+        // Without replacement: distinct units, and each column holds the unit it names.
+        let chosen: Vec<f64> = (0..size as usize)
+            .map(|u| column(&units, &format!("u{u:02}"))[0])
+            .collect();
+        let distinct: std::collections::BTreeSet<u64> = chosen.iter().map(|&v| v as u64).collect();
+        assert_eq!(distinct.len() as u64, size);
+        for (u, &unit) in chosen.iter().enumerate() {
+            assert_eq!(column(&units, &format!("u{u:02}"))[3], unit + 3000.0);
+            assert_eq!(result["columns"][u], format!("f{:02}", unit as u64));
+        }
+        families.insert(chosen.iter().map(|&v| v as u64).collect::<Vec<_>>());
+    }
+    assert_eq!(by_size.len(), 5, "five distinct sizes: {by_size:?}");
+    assert!(by_size.values().all(|&n| n == 10), "{by_size:?}");
+    assert_eq!(families.len(), 50, "fifty different subsets");
+}

@@ -123,7 +123,7 @@ impl StageKind for IcaUnits {
                 return Err(StageError::param(name, format!("must be ≥ 1, got {value}")));
             }
         }
-        if !(p.tol > 0.0) {
+        if p.tol <= 0.0 {
             return Err(StageError::param(
                 "tol",
                 format!("must be > 0, got {}", p.tol),

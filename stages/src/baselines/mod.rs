@@ -2,10 +2,11 @@
 //! writes its units the way `train` writes latents — an `image_id` + `u00 …` table over every
 //! image it was given — so `lasso-ve`, `alignment`, `corr-ratio`, `decode` and `stats` take
 //! them unchanged. So far: PCA (`pca` fits the axes once, `pca-units` projects on the first N)
-//! and ICA (`ica`, FastICA). The AAM, VGG-Face, `unit-subsets` and model selection are still to
-//! come (issue 17).
+//! ICA (`ica`, FastICA) and random unit subsets (`unit-subsets`, VGG (raw)). The AAM, VGG-Face and
+//! model selection are still to come (issue 17).
 
 pub mod data;
 pub mod ica;
 pub mod pca;
 pub mod pca_units;
+pub mod unit_subsets;
