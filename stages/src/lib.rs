@@ -35,7 +35,7 @@ pub fn catalog() -> Catalog {
     c.register(analysis::ve_filter::VeFilter);
     c.register(analysis::alignment::Alignment);
     c.register(analysis::udr::Udr);
-    c.register(analysis::udr_select::UdrSelect);
+    c.register(analysis::select::Select);
     c.register(analysis::mixture::Mixture);
     c.register(analysis::neuron_subsets::NeuronSubsets);
     c.register(analysis::corr_ratio::CorrRatio);

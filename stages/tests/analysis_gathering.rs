@@ -64,7 +64,7 @@ fn ve_filter_keeps_models_above_mean_minus_sd() {
 }
 
 #[test]
-fn udr_select_takes_the_top_fraction_across_groups() {
+fn select_by_udr_takes_the_top_fraction_across_groups() {
     let udr = |scores: Vec<f64>, beta: f64| {
         json!({
             "library": { "model_scores": scores, "pairwise": [] },
@@ -83,23 +83,168 @@ fn udr_select_takes_the_top_fraction_across_groups() {
             udr(vec![0.8, 0.5, 0.6, 0.7, 0.05], 2.0),
         ),
     ];
-    let got = result(
-        &analysis::udr_select::UdrSelect,
+    let (got, table) = select(
         gathered("udr", items),
-        &[("fraction", ParamValue::Float(0.2))],
+        &[
+            ("metric", ParamValue::Str("library".into())),
+            ("fraction", ParamValue::Float(0.2)),
+        ],
     );
-    let sel: Vec<(u64, u64)> = got["selected"]
+    // 10 scored × 0.2 = 2 models, pooled across the β values.
+    assert_eq!(
+        got["kept"],
+        json!(["bvae[beta=1,seed=1]", "bvae[beta=2,seed=0]"])
+    );
+    assert_eq!(table.len(), 10);
+    assert_eq!(table[5].0, "bvae[beta=2,seed=0]");
+    assert_eq!(table[5].1, r#"{"beta":2.0,"seed":0}"#);
+    assert!(table[5].2);
+    assert_eq!(table[5].3, "rank 2 of 10 in group all: within the best 2");
+}
+
+/// `select` on gathered per-model results; the result and the table as (node, coords, metric,
+/// kept, reason) rows.
+fn select(inputs: In, sets: &[(&str, ParamValue)]) -> (Value, Vec<(String, String, bool, String)>) {
+    let out = run(&analysis::select::Select, inputs, sets).expect("select ran");
+    let Some(Artifact::Json(result)) = out.get("result") else {
+        panic!("no result")
+    };
+    let Some(Artifact::Table(t)) = out.get("table") else {
+        panic!("no table")
+    };
+    let rows = flow_tableio::batch_to_json_rows(t).unwrap();
+    let rows = rows
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["group"].as_u64().unwrap(), r["index"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["node"].as_str().unwrap().to_string(),
+                r["coords"].as_str().unwrap().to_string(),
+                r["kept"].as_bool().unwrap(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    assert_eq!(sel, vec![(0, 1), (1, 0)]);
-    assert_eq!(
-        got["selected"][1]["coords"],
-        json!({ "beta": 2.0, "seed": 0 })
+    (result.clone(), rows)
+}
+
+/// Per-model results of `stage` (nodes `STAGE-i`): (latents, seed, field value).
+fn models(stage: &str, field: &str, rows: &[(i64, i64, Value)]) -> In {
+    let mut inputs = In::new();
+    for (i, (n, s, v)) in rows.iter().enumerate() {
+        inputs
+            .inputs
+            .ports
+            .entry("results".to_string())
+            .or_default()
+            .push(InputArtifact {
+                node: format!("{stage}-{i}"),
+                coords: vec![
+                    ("latents".to_string(), ParamValue::Int(*n)),
+                    ("seed".to_string(), ParamValue::Int(*s)),
+                ],
+                artifact: Artifact::Json(json!({ field: v })),
+            });
+    }
+    inputs
+}
+
+#[test]
+fn select_keeps_the_k_lowest_reconstruction_errors_per_n_with_ties_in_gathered_order() {
+    let rows = [
+        (10, 0, json!(5.0)),
+        (10, 1, json!(3.0)),
+        (10, 2, json!(3.0)), // ties with seed 1: the gathered order decides
+        (10, 3, json!(4.0)),
+        (20, 0, json!(9.0)),  // a group with fewer models than k: all kept
+        (20, 1, Value::Null), // no score: never kept
+    ];
+    let (got, table) = select(
+        models("ae", "reconstruction_error", &rows),
+        &[
+            ("metric", ParamValue::Str("reconstruction_error".into())),
+            ("direction", ParamValue::Str("lower".into())),
+            ("group_by", ParamValue::Str("latents".into())),
+            ("keep", ParamValue::Str("count".into())),
+            ("count", ParamValue::Int(2)),
+        ],
     );
-    assert_close(&got["threshold"], &json!(0.8), "threshold", 0.0);
+    assert_eq!(got["kept"], json!(["ae-1", "ae-2", "ae-4"]));
+    let kept: Vec<bool> = table.iter().map(|r| r.2).collect();
+    assert_eq!(kept, [false, true, true, false, true, false]);
+    assert_eq!(table[3].3, "rank 3 of 4 in group 10: outside the best 2");
+    assert_eq!(
+        table[4].3,
+        "group 20 has 1 scored models, not more than 2: all kept"
+    );
+    assert_eq!(table[5].3, "no score");
+    assert_eq!(got["groups"]["10"], json!({ "models": 4, "kept": 2 }));
+}
+
+#[test]
+fn select_keeps_the_highest_elbos_per_n() {
+    let rows = [
+        (10, 0, json!(-900.0)),
+        (10, 1, json!(-800.0)),
+        (10, 2, json!(-850.0)),
+    ];
+    let (got, _) = select(
+        models("vae", "elbo", &rows),
+        &[
+            ("metric", ParamValue::Str("elbo".into())),
+            ("group_by", ParamValue::Str("latents".into())),
+            ("keep", ParamValue::Str("count".into())),
+            ("count", ParamValue::Int(2)),
+        ],
+    );
+    assert_eq!(got["kept"], json!(["vae-1", "vae-2"]));
+}
+
+#[test]
+fn a_classifier_at_exactly_the_threshold_is_not_kept() {
+    let rows = [
+        (10, 0, json!(0.95)),
+        (10, 1, json!(0.951)),
+        (20, 0, json!(0.2)),
+    ];
+    let (got, table) = select(
+        models("classifier", "accuracy", &rows),
+        &[
+            ("metric", ParamValue::Str("accuracy".into())),
+            ("keep", ParamValue::Str("threshold".into())),
+            ("threshold", ParamValue::Float(0.95)),
+        ],
+    );
+    assert_eq!(got["kept"], json!(["classifier-1"]));
+    assert_eq!(table[0].3, "accuracy 0.95 is not > 0.95");
+    assert_eq!(table[1].3, "accuracy 0.951 is > 0.95");
+}
+
+#[test]
+fn select_names_a_missing_field_and_a_missing_group_axis() {
+    let rows = [(10, 0, json!(1.0))];
+    let e = err(
+        &analysis::select::Select,
+        models("ae", "loss", &rows),
+        &[("metric", ParamValue::Str("reconstruction_error".into()))],
+    );
+    assert!(
+        e.contains("the result of ae-0 has no field `reconstruction_error`"),
+        "{e}"
+    );
+    let e = err(
+        &analysis::select::Select,
+        models("ae", "loss", &rows),
+        &[
+            ("metric", ParamValue::Str("loss".into())),
+            ("group_by", ParamValue::Str("beta".into())),
+        ],
+    );
+    assert!(
+        e.contains("ae-0 has no sweep coordinate `beta` to group by (it has: latents, seed)"),
+        "{e}"
+    );
 }
 
 #[test]
