@@ -48,5 +48,6 @@ pub fn catalog() -> Catalog {
     c.register(baselines::pca_units::PcaUnits);
     c.register(baselines::ica::IcaUnits);
     c.register(baselines::unit_subsets::UnitSubsets);
+    c.register(baselines::aam::Aam);
     c
 }

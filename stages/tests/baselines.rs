@@ -372,3 +372,91 @@ fn unit_subsets_draw_five_sizes_of_ten_subsets_without_replacement() {
     assert!(by_size.values().all(|&n| n == 10), "{by_size:?}");
     assert_eq!(families.len(), 50, "fifty different subsets");
 }
+
+/// Synthetic faces (64 × 64) varying `factors`: the image table, the factors and the landmarks.
+fn world(n: i64, factors: &str) -> (RecordBatch, RecordBatch, RecordBatch) {
+    let out = outputs(
+        &flow_stages::world::synthetic_faces::SyntheticFaces,
+        In::new(),
+        &[
+            ("images", ParamValue::Int(n)),
+            ("factors", ParamValue::Str(factors.into())),
+            ("sheets", ParamValue::Bool(false)),
+        ],
+    );
+    (
+        table(&out, "images"),
+        table(&out, "factors"),
+        table(&out, "landmarks"),
+    )
+}
+
+fn aam(images: &RecordBatch, landmarks: &RecordBatch, n: i64) -> (RecordBatch, Value) {
+    let out = outputs(
+        &flow_stages::baselines::aam::Aam,
+        In::new()
+            .table("images", images.clone())
+            .table("landmarks", landmarks.clone()),
+        &[("latents", ParamValue::Int(n))],
+    );
+    let Artifact::Json(result) = &out["result"] else {
+        panic!()
+    };
+    (table(&out, "units"), result.clone())
+}
+
+#[test]
+fn aam_shape_units_track_the_face_width_of_the_synthetic_world() {
+    // Face width moves the landmarks; hair length and darkness change only the appearance.
+    let (images, factors, landmarks) = world(60, "face_width,hair_length,hair_darkness");
+    let (units, result) = aam(&images, &landmarks, 4);
+    assert_eq!(units.num_columns(), 1 + 4);
+    let width = column(&factors, "face_width");
+    let best = (0..2)
+        .map(|u| {
+            flow_numeric::moments::pearson(&width, &column(&units, &format!("u{u:02}")))
+                .unwrap()
+                .abs()
+        })
+        .fold(0.0, f64::max);
+    assert!(best > 0.95, "face width vs the shape units: |r| {best}");
+    assert!(result["pixels"].as_u64().unwrap() > 500, "{result}");
+}
+
+#[test]
+fn aam_appearance_error_falls_as_n_grows() {
+    let (images, _, landmarks) = world(40, "quick");
+    let unexplained = |n: i64| {
+        let (_, result) = aam(&images, &landmarks, n);
+        1.0 - result["appearance_explained_variance_ratio"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .sum::<f64>()
+    };
+    let (e4, e10, e20) = (unexplained(4), unexplained(10), unexplained(20));
+    assert!(e4 > e10 && e10 > e20 && e20 >= 0.0, "{e4} {e10} {e20}");
+}
+
+#[test]
+fn aam_names_faces_without_landmarks_and_an_odd_n() {
+    let (images, _, landmarks) = world(10, "quick");
+    let fewer = common::take(&landmarks, &[0, 1, 2, 3, 4, 5, 6, 7]);
+    let e = err(
+        &flow_stages::baselines::aam::Aam,
+        In::new()
+            .table("images", images.clone())
+            .table("landmarks", fewer),
+        &[("latents", ParamValue::Int(4))],
+    );
+    assert!(e.contains("input `landmarks`: 2 of the 10 images have no landmarks (first: `face0008`, `face0009`)"), "{e}");
+    let e = err(
+        &flow_stages::baselines::aam::Aam,
+        In::new()
+            .table("images", images)
+            .table("landmarks", landmarks),
+        &[("latents", ParamValue::Int(5))],
+    );
+    assert!(e.contains("parameter `latents`: must be even"), "{e}");
+}

@@ -2,9 +2,11 @@
 //! writes its units the way `train` writes latents — an `image_id` + `u00 …` table over every
 //! image it was given — so `lasso-ve`, `alignment`, `corr-ratio`, `decode` and `stats` take
 //! them unchanged. So far: PCA (`pca` fits the axes once, `pca-units` projects on the first N)
-//! ICA (`ica`, FastICA) and random unit subsets (`unit-subsets`, VGG (raw)). The AAM, VGG-Face and
-//! model selection are still to come (issue 17).
+//! ICA (`ica`, FastICA), the active appearance model (`aam`) and random unit subsets
+//! (`unit-subsets`, VGG (raw)). VGG-Face is still to come (issue 17); model selection is
+//! `analysis::select`.
 
+pub mod aam;
 pub mod data;
 pub mod ica;
 pub mod pca;
