@@ -86,6 +86,43 @@ pub fn draw_subsets(
     Ok((sizes, subsets))
 }
 
+/// The params of [`draw_subsets`] (`n_sizes`, `per_size`, `min_size`, `max_size`, `sizes`),
+/// shared by every kind that draws subsets; `max_size_doc` says what the largest size is capped at.
+pub fn subset_specs(max_size_doc: &'static str) -> Vec<ParamSpec> {
+    vec![
+        ParamSpec::with_default(
+            "n_sizes",
+            ParamType::Int,
+            ParamValue::Int(5),
+            "how many distinct subset sizes to draw",
+        ),
+        ParamSpec::with_default(
+            "per_size",
+            ParamType::Int,
+            ParamValue::Int(10),
+            "subsets per size",
+        ),
+        ParamSpec::with_default(
+            "min_size",
+            ParamType::Int,
+            ParamValue::Int(10),
+            "smallest size drawn",
+        ),
+        ParamSpec::with_default(
+            "max_size",
+            ParamType::Int,
+            ParamValue::Int(50),
+            max_size_doc,
+        ),
+        ParamSpec::with_default(
+            "sizes",
+            ParamType::IntList,
+            ParamValue::List(vec![]),
+            "the sizes (instead of drawing them; empty = draw)",
+        ),
+    ]
+}
+
 pub struct NeuronSubsets;
 
 /// `neuron-subsets`' own params; the Lasso params it shares with `lasso-ve` are read by
@@ -117,44 +154,15 @@ impl StageKind for NeuronSubsets {
 
     fn params(&self) -> Vec<ParamSpec> {
         let mut specs = LassoParams::specs();
-        specs.extend([
-            ParamSpec::with_default(
-                "entropy_units",
-                ParamType::Choice(&["all", "informative"]),
-                ParamValue::Str("all".into()),
-                "alignment's entropy base D",
-            ),
-            ParamSpec::with_default(
-                "n_sizes",
-                ParamType::Int,
-                ParamValue::Int(5),
-                "how many distinct subset sizes to draw",
-            ),
-            ParamSpec::with_default(
-                "per_size",
-                ParamType::Int,
-                ParamValue::Int(10),
-                "subsets per size",
-            ),
-            ParamSpec::with_default(
-                "min_size",
-                ParamType::Int,
-                ParamValue::Int(10),
-                "smallest size drawn",
-            ),
-            ParamSpec::with_default(
-                "max_size",
-                ParamType::Int,
-                ParamValue::Int(50),
-                "largest size drawn (capped at the number of neurons)",
-            ),
-            ParamSpec::with_default(
-                "sizes",
-                ParamType::IntList,
-                ParamValue::List(vec![]),
-                "the sizes (instead of drawing them; empty = draw)",
-            ),
-        ]);
+        specs.extend([ParamSpec::with_default(
+            "entropy_units",
+            ParamType::Choice(&["all", "informative"]),
+            ParamValue::Str("all".into()),
+            "alignment's entropy base D",
+        )]);
+        specs.extend(subset_specs(
+            "largest size drawn (capped at the number of neurons)",
+        ));
         specs
     }
 

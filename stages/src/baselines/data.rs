@@ -44,6 +44,28 @@ impl FeatureMatrix {
         })
     }
 
+    /// Err unless `k` components fit in these rows and features (at most min(n, f)); `what`
+    /// names the components and `param` the parameter asking for them.
+    pub fn require_components(
+        &self,
+        k: usize,
+        port: &str,
+        what: &str,
+        param: &str,
+    ) -> Result<(), StageError> {
+        let (n, f) = (self.nrows(), self.ncols());
+        if k > n.min(f) {
+            return Err(StageError::input(
+                port,
+                format!(
+                    "has {n} images × {f} features: at most {} {what}, {param} = {k}",
+                    n.min(f)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn nrows(&self) -> usize {
         self.data.nrows()
     }

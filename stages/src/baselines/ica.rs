@@ -137,15 +137,7 @@ impl StageKind for IcaUnits {
         let k = p.latents.max(1) as usize;
         let data = FeatureMatrix::from_table(inputs.table("data")?, "data")?;
         let (n, f) = (data.nrows(), data.ncols());
-        if k > n.min(f) {
-            return Err(StageError::input(
-                "data",
-                format!(
-                    "has {n} images × {f} features: at most {} components, latents = {k}",
-                    n.min(f)
-                ),
-            ));
-        }
+        data.require_components(k, "data", "components", "latents")?;
         let par = Par::rayon(ctx.threads());
         let settings = IcaSettings {
             max_iter: p.max_iter.max(1) as usize,

@@ -127,15 +127,7 @@ impl StageKind for PcaBasis {
         let k = p.max_components.max(1) as usize;
         let data = FeatureMatrix::from_table(inputs.table("data")?, "data")?;
         let (n, f) = (data.nrows(), data.ncols());
-        if k > n.min(f) {
-            return Err(StageError::input(
-                "data",
-                format!(
-                    "has {n} images × {f} features: at most {} axes, max_components = {k}",
-                    n.min(f)
-                ),
-            ));
-        }
+        data.require_components(k, "data", "axes", "max_components")?;
         ctx.check_cancelled()?;
         let pca = Pca::fit(data.data.as_ref(), k, Par::rayon(ctx.threads()))
             .map_err(|e| StageError::input("data", e.to_string()))?;

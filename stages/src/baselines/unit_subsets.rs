@@ -22,7 +22,7 @@ use flow_engine::{
 };
 use serde_json::json;
 
-use crate::analysis::neuron_subsets::draw_subsets;
+use crate::analysis::neuron_subsets::{draw_subsets, subset_specs};
 use crate::baselines::data::{FeatureMatrix, unit_names};
 use crate::matrix::take_cols;
 use crate::table::matrix_table;
@@ -66,44 +66,16 @@ impl StageKind for UnitSubsets {
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        vec![
-            ParamSpec::with_default(
-                "instance",
-                ParamType::Int,
-                ParamValue::Int(0),
-                "which subset, 0 … n_sizes × per_size − 1 in size order (sweep it)",
-            ),
-            ParamSpec::with_default(
-                "n_sizes",
-                ParamType::Int,
-                ParamValue::Int(5),
-                "how many distinct subset sizes to draw",
-            ),
-            ParamSpec::with_default(
-                "per_size",
-                ParamType::Int,
-                ParamValue::Int(10),
-                "subsets per size",
-            ),
-            ParamSpec::with_default(
-                "min_size",
-                ParamType::Int,
-                ParamValue::Int(10),
-                "smallest size drawn",
-            ),
-            ParamSpec::with_default(
-                "max_size",
-                ParamType::Int,
-                ParamValue::Int(50),
-                "largest size drawn (capped at the number of units)",
-            ),
-            ParamSpec::with_default(
-                "sizes",
-                ParamType::IntList,
-                ParamValue::List(vec![]),
-                "the sizes (instead of drawing them; empty = draw)",
-            ),
-        ]
+        let mut specs = vec![ParamSpec::with_default(
+            "instance",
+            ParamType::Int,
+            ParamValue::Int(0),
+            "which subset, 0 … n_sizes × per_size − 1 in size order (sweep it)",
+        )];
+        specs.extend(subset_specs(
+            "largest size drawn (capped at the number of units)",
+        ));
+        specs
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
