@@ -34,10 +34,11 @@ impl Store {
         }
     }
 
-    /// Scratch directories nobody is using: their key's lock is free, and either the key's
-    /// object is already published (a crash between publishing and cleaning up) or nothing in
-    /// the directory changed for longer than `max_age` (an abandoned computation: its params
-    /// were edited, or it was never re-run). With `max_age` `None`, only the first kind.
+    /// Scratch directories left behind: the key's object is already published (a crash between
+    /// publishing and cleaning up), or nothing in the directory changed for longer than
+    /// `max_age` (an abandoned computation: its params were edited, or it was never re-run).
+    /// With `max_age` `None`, only the first kind. A run may still hold one: whoever removes it
+    /// takes the key's lock first (as `gc` does).
     pub fn orphaned_scratch(
         &self,
         max_age: Option<Duration>,
@@ -63,7 +64,7 @@ impl Store {
             let published = self.object_dir(&key).join("manifest.json").exists();
             let idle = now.duration_since(newest).unwrap_or_default();
             let abandoned = max_age.is_some_and(|age| idle > age);
-            if (published || abandoned) && self.try_lock(&key)?.is_some() {
+            if published || abandoned {
                 found.push((key, dir, bytes));
             }
         }

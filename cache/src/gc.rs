@@ -102,7 +102,7 @@ impl Store {
         }
 
         for (key, dir, bytes) in self.orphaned_scratch(policy.scratch_max_age)? {
-            // Re-check under the key's lock: a run may have started on it since the scan.
+            // A run computing this key holds its lock: leave its checkpoints alone.
             let Some(_lock) = self.try_lock(&key)? else {
                 continue;
             };

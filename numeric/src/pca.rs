@@ -60,58 +60,55 @@ impl Pca {
         let total_squares: f64 = (0..p)
             .map(|j| centred.col(j).iter().map(|v| v * v).sum::<f64>())
             .sum();
+        // The smaller Gram matrix: X_c X_cᵀ (n × n) when n ≤ p, else X_cᵀ X_c (p × p).
         let by_rows = n <= p;
-        let dim = if by_rows { n } else { p };
-        let mut gram = Mat::<f64>::zeros(dim, dim);
-        if by_rows {
-            matmul(
-                gram.as_mut(),
-                Accum::Replace,
-                centred.as_ref(),
-                centred.transpose(),
-                1.0,
-                par,
-            );
+        let side = if by_rows {
+            centred.as_ref()
         } else {
-            matmul(
-                gram.as_mut(),
-                Accum::Replace,
-                centred.transpose(),
-                centred.as_ref(),
-                1.0,
-                par,
-            );
-        }
+            centred.transpose()
+        };
+        let dim = side.nrows();
+        let mut gram = Mat::<f64>::zeros(dim, dim);
+        matmul(
+            gram.as_mut(),
+            Accum::Replace,
+            side,
+            side.transpose(),
+            1.0,
+            par,
+        );
         let (values, vectors) = eigen(gram.as_ref())?;
         // Eigenvalues ascend: the top k are the last k, largest first. Below this, an eigenvalue
         // is rounding noise of a zero one (noise is of order dim · ε · λ_max).
         let floor = values.last().copied().unwrap_or(0.0).max(0.0) * dim as f64 * 1e-13;
-        let mut singular_values = Vec::with_capacity(k);
+        let rank = (0..dim).filter(|&c| values[c] > floor).count();
+        if rank < k {
+            return Err(PcaError::RankDeficient { rank, k });
+        }
+        let top: Vec<usize> = (0..dim).rev().take(k).collect();
+        let singular_values: Vec<f64> = top.iter().map(|&c| values[c].sqrt()).collect();
+        let top_vectors = Mat::from_fn(dim, k, |r, i| vectors[(r, top[i])]);
         let mut components = Mat::<f64>::zeros(k, p);
-        for (i, col) in (0..dim).rev().take(k).enumerate() {
-            let lambda = values[col];
-            if !(lambda > floor && lambda > 0.0) {
-                let rank = (0..dim).filter(|&c| values[c] > floor).count();
-                return Err(PcaError::RankDeficient { rank, k });
-            }
-            let sigma = lambda.sqrt();
-            singular_values.push(sigma);
-            if by_rows {
-                // v = X_cᵀ u / σ
-                let u = vectors.col(col);
+        if by_rows {
+            // v_i = X_cᵀ u_i / σ_i, all at once: (U_kᵀ X_c) with row i divided by σ_i.
+            matmul(
+                components.as_mut(),
+                Accum::Replace,
+                top_vectors.transpose(),
+                centred.as_ref(),
+                1.0,
+                par,
+            );
+            for (i, sigma) in singular_values.iter().enumerate() {
                 for j in 0..p {
-                    let mut dot = 0.0;
-                    for r in 0..n {
-                        dot += centred[(r, j)] * u[r];
-                    }
-                    components[(i, j)] = dot / sigma;
-                }
-            } else {
-                for j in 0..p {
-                    components[(i, j)] = vectors[(j, col)];
+                    components[(i, j)] /= sigma;
                 }
             }
-            // The entry of largest magnitude is positive (the first on a tie).
+        } else {
+            components = top_vectors.transpose().to_owned();
+        }
+        // The entry of largest magnitude of each axis is positive (the first on a tie).
+        for i in 0..k {
             let mut best = 0;
             for j in 1..p {
                 if components[(i, j)].abs() > components[(i, best)].abs() {

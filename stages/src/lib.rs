@@ -16,6 +16,12 @@ pub mod world;
 
 use flow_engine::Catalog;
 
+/// Every core of this machine: the thread budget of the kinds that parallelise well (a pipeline
+/// may lower it with `threads = n`).
+pub fn every_core() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Every stage kind this build of flow knows.
 pub fn catalog() -> Catalog {
     let mut c = Catalog::new();

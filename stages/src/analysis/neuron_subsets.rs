@@ -196,7 +196,7 @@ impl StageKind for NeuronSubsets {
     }
 
     fn threads(&self, _params: &Params) -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::every_core()
     }
 
     fn check(

@@ -308,7 +308,7 @@ impl StageKind for Udr {
     }
 
     fn threads(&self, _params: &flow_engine::Params) -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::every_core()
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {

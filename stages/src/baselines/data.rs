@@ -80,8 +80,13 @@ pub fn pixel_names(area: usize) -> Vec<String> {
     (0..area).map(|j| format!("px{j:05}")).collect()
 }
 
-/// `u00 … u{n−1}` (at least two digits): the unit columns every baseline writes.
-pub fn unit_names(n: usize) -> Vec<String> {
+/// `PREFIX00 … PREFIX{n−1}`, zero-padded to at least two digits so the names sort in order.
+pub fn numbered_names(prefix: &str, n: usize) -> Vec<String> {
     let digits = n.saturating_sub(1).to_string().len().max(2);
-    (0..n).map(|j| format!("u{j:0digits$}")).collect()
+    (0..n).map(|j| format!("{prefix}{j:0digits$}")).collect()
+}
+
+/// `u00 … u{n−1}`: the unit columns every baseline writes.
+pub fn unit_names(n: usize) -> Vec<String> {
+    numbered_names("u", n)
 }

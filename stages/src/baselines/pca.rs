@@ -26,7 +26,7 @@ use flow_engine::{
 use flow_numeric::pca::Pca;
 use serde_json::json;
 
-use crate::baselines::data::FeatureMatrix;
+use crate::baselines::data::{FeatureMatrix, numbered_names};
 use crate::table::{Column, table};
 
 /// The params of `pca`.
@@ -39,8 +39,7 @@ pub struct PcaBasis;
 
 /// `pc00 … `: the column names of the axes in a `basis` table.
 pub fn component_names(k: usize) -> Vec<String> {
-    let digits = k.saturating_sub(1).to_string().len().max(2);
-    (0..k).map(|i| format!("pc{i:0digits$}")).collect()
+    numbered_names("pc", k)
 }
 
 /// The `basis` table: `feature`, `mean`, then one column per axis.
@@ -104,7 +103,7 @@ impl StageKind for PcaBasis {
     }
 
     fn threads(&self, _params: &Params) -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::every_core()
     }
 
     fn check(

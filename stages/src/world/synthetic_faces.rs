@@ -260,9 +260,7 @@ impl StageKind for SyntheticFaces {
     }
 
     fn threads(&self, _params: &Params) -> usize {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8)
+        crate::every_core().min(8)
     }
 
     fn check(

@@ -116,7 +116,7 @@ impl StageKind for LassoVe {
     }
 
     fn threads(&self, _params: &Params) -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        crate::every_core()
     }
 
     fn check(
