@@ -66,6 +66,15 @@ fn no_kind_changes_its_output_without_a_version_bump() {
             std::fs::copy(entry.path(), &to).unwrap();
         }
     }
+    // `vgg-face`'s weights: the tiny network of its own tests (bench/vgg_reference.py).
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/stages/tests/data/vgg/tiny.safetensors"
+        ),
+        p.path("vgg.safetensors"),
+    )
+    .unwrap();
     p.run_ok("pipeline.toml", &[]);
     let got = observed(&p);
     let table = std::path::Path::new(DATA).join("expected.tsv");

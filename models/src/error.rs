@@ -16,6 +16,13 @@ pub enum ModelError {
     /// Reading or writing weights or checkpoints.
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
+    /// A weight file whose tensor `tensor` does not fit the network.
+    #[error("{path}: tensor `{tensor}`: {message}")]
+    Weights {
+        path: PathBuf,
+        tensor: String,
+        message: String,
+    },
     /// The requested backend is not in this build.
     #[error("{0}")]
     Backend(String),

@@ -33,6 +33,7 @@ pub mod rng;
 pub mod samples;
 pub mod spec;
 pub mod trainer;
+pub mod vgg;
 pub mod weights;
 
 pub use architecture::Network;

@@ -109,6 +109,32 @@ impl ImageSet {
         }
     }
 
+    /// Every image resized to `height × width` by bilinear interpolation (the `image` crate's
+    /// triangle filter: bilinear when enlarging, its support widened to average when shrinking;
+    /// pixel centres at half-integers, as PIL's and PyTorch's `align_corners = False`).
+    pub fn resized(&self, height: usize, width: usize) -> ImageSet {
+        if (height, width) == (self.height, self.width) {
+            return self.clone();
+        }
+        let mut pixels = Vec::with_capacity(self.len() * height * width);
+        for i in 0..self.len() {
+            let source = image::ImageBuffer::<image::Luma<f32>, &[f32]>::from_raw(
+                self.width as u32,
+                self.height as u32,
+                self.image(i),
+            )
+            .expect("ImageSet: an image's pixel count is height × width");
+            let resized = image::imageops::resize(
+                &source,
+                width as u32,
+                height as u32,
+                image::imageops::FilterType::Triangle,
+            );
+            pixels.extend_from_slice(resized.as_raw());
+        }
+        ImageSet::new(self.ids.clone(), height, width, pixels)
+    }
+
     /// Every image mirror-flipped left–right (ids unchanged).
     pub fn flipped(&self) -> ImageSet {
         let (h, w) = (self.height, self.width);

@@ -55,5 +55,6 @@ pub fn catalog() -> Catalog {
     c.register(baselines::ica::IcaUnits);
     c.register(baselines::unit_subsets::UnitSubsets);
     c.register(baselines::aam::Aam);
+    c.register(baselines::vgg_face::VggFace);
     c
 }

@@ -2,6 +2,7 @@
 //! "Baseline models"; Fig. 1c): `train` and `traversals`. The networks themselves, their
 //! objectives and the training loop live in the flow-models crate (burn).
 
+pub mod device;
 pub mod model_files;
 pub mod train;
 mod train_tables;

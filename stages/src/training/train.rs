@@ -61,17 +61,17 @@ use flow_engine::{
     StageError, StageKind,
 };
 use flow_models::checkpoint::Checkpointing;
-use flow_models::{Backend, ModelError, ModelKind, Monitor, TrainSpec, TrainingData};
+use flow_models::{ModelError, ModelKind, Monitor, TrainSpec, TrainingData};
 use serde_json::json;
 
 use crate::images::ImageSet;
+use crate::training::device;
 use crate::training::model_files::{self, Plain};
 use crate::training::train_tables::{classifier_sets, curve_table, kl_table, latents_table};
 
 pub struct Train;
 
 const MODELS: &[&str] = &["beta-vae", "vae", "ae", "classifier"];
-const DEVICES: &[&str] = &["auto", "cpu", "cuda"];
 
 /// Mean KL above which a latent counts as informative (docs/METHODS.md; udr's default).
 const KL_INFORMATIVE: f64 = 0.01;
@@ -97,7 +97,6 @@ struct TrainParams {
     lr: f64,
     eval_every: i64,
     patience: i64,
-    device: String,
 }
 
 impl TrainParams {
@@ -110,10 +109,6 @@ impl TrainParams {
             ("eval_every", self.eval_every),
             ("patience", self.patience),
         ]
-    }
-
-    fn backend(&self) -> Result<Backend, StageError> {
-        Backend::from_name(&self.device).map_err(|e| StageError::param("device", e))
     }
 }
 
@@ -244,12 +239,7 @@ impl StageKind for Train {
                 ParamValue::Int(10),
                 "classifier: evaluations without improvement before early stopping",
             ),
-            ParamSpec::with_default(
-                "device",
-                ParamType::Choice(DEVICES),
-                ParamValue::Str("auto".into()),
-                "cpu (burn flex), cuda (needs a build with --features cuda), or auto (cuda when built with it)",
-            ),
+            device::spec(),
         ]
     }
 
@@ -306,34 +296,19 @@ impl StageKind for Train {
     }
 
     fn resolve(&self, params: &mut Params) {
-        if let Some(backend) = params
-            .parse::<TrainParams>()
-            .ok()
-            .and_then(|p| p.backend().ok())
-        {
-            let resolved = match backend.resolve() {
-                Backend::Cuda => "cuda",
-                _ => "cpu",
-            };
-            params
-                .0
-                .insert("device".into(), ParamValue::Str(resolved.into()));
-        }
+        device::resolve(params);
     }
 
     fn gpus(&self, params: &Params) -> u32 {
-        match params
-            .parse::<TrainParams>()
-            .ok()
-            .and_then(|p| p.backend().ok())
-        {
-            Some(b) if b.resolve() == Backend::Cuda => 1,
-            _ => 0,
-        }
+        device::gpus(params)
     }
 
-    fn check(&self, p: &Params, connected: &flow_engine::ConnectedPorts) -> Result<(), StageError> {
-        let p: TrainParams = p.parse()?;
+    fn check(
+        &self,
+        params: &Params,
+        connected: &flow_engine::ConnectedPorts,
+    ) -> Result<(), StageError> {
+        let p: TrainParams = params.parse()?;
         let is_classifier = p.model == "classifier";
         if is_classifier != connected.is_connected("classifier") {
             return Err(StageError::input(
@@ -364,12 +339,7 @@ impl StageKind for Train {
                 format!("must be ≥ 0, got {beta}"),
             ));
         }
-        if p.device == "cuda" && !Backend::cuda_built() {
-            return Err(StageError::param(
-                "device",
-                "\"cuda\" needs flow built with `--features cuda` (README: Training on a GPU)",
-            ));
-        }
+        device::check(params)?;
         Ok(())
     }
 
@@ -409,10 +379,8 @@ impl StageKind for Train {
         let spec = spec_from(&p, ctx.seed(), images.height, images.width, classes)?;
         spec.check().map_err(|e| StageError::input("images", e))?;
 
-        let backend = p.backend()?;
-        let device: Device = backend
-            .device()
-            .map_err(|e| StageError::param("device", e.to_string()))?;
+        let backend = device::backend(ctx.params())?;
+        let device: Device = device::device(ctx.params())?;
         let data = match &sets {
             Some((train, validation, _, _)) => TrainingData {
                 train,

@@ -17,11 +17,16 @@ pub fn check_param(
         Ok(ParamValue::Str(p)) if spec.ty == ParamType::Path => {
             let resolved = sources.base_dir(value.span.file).join(&p);
             if !resolved.exists() {
-                diags.push(Diagnostic::at(
-                    &value.span,
-                    format!("parameter `{}`: no file {}", spec.name, resolved.display()),
-                    "file not found",
-                ));
+                // The param's doc says what the file is and, for files flow cannot ship
+                // (VGG-Face's weights), where a user gets one.
+                diags.push(
+                    Diagnostic::at(
+                        &value.span,
+                        format!("parameter `{}`: no file {}", spec.name, resolved.display()),
+                        "file not found",
+                    )
+                    .help(format!("`{}`: {}", spec.name, spec.doc)),
+                );
                 return None;
             }
             Some(ParamValue::Str(resolved.to_string_lossy().into_owned()))
