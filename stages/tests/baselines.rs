@@ -392,12 +392,24 @@ fn world(n: i64, factors: &str) -> (RecordBatch, RecordBatch, RecordBatch) {
 }
 
 fn aam(images: &RecordBatch, landmarks: &RecordBatch, n: i64) -> (RecordBatch, Value) {
+    aam_warped(images, landmarks, n, "thin-plate")
+}
+
+fn aam_warped(
+    images: &RecordBatch,
+    landmarks: &RecordBatch,
+    n: i64,
+    warp: &str,
+) -> (RecordBatch, Value) {
     let out = outputs(
         &flow_stages::baselines::aam::Aam,
         In::new()
             .table("images", images.clone())
             .table("landmarks", landmarks.clone()),
-        &[("latents", ParamValue::Int(n))],
+        &[
+            ("latents", ParamValue::Int(n)),
+            ("warp", ParamValue::Str(warp.into())),
+        ],
     );
     let Artifact::Json(result) = &out["result"] else {
         panic!()
@@ -437,6 +449,30 @@ fn aam_appearance_error_falls_as_n_grows() {
     };
     let (e4, e10, e20) = (unexplained(4), unexplained(10), unexplained(20));
     assert!(e4 > e10 && e10 > e20 && e20 >= 0.0, "{e4} {e10} {e20}");
+}
+
+#[test]
+fn aam_piecewise_affine_warp_changes_only_the_appearance_units() {
+    let (images, _, landmarks) = world(40, "quick");
+    let (spline, spline_result) = aam(&images, &landmarks, 6);
+    let (affine, affine_result) = aam_warped(&images, &landmarks, 6, "piecewise-affine");
+    assert_eq!(affine_result["warp"], "piecewise-affine");
+    // The triangles tile the template's convex hull: the same pixels, up to its boundary.
+    let (a, b) = (
+        spline_result["pixels"].as_i64().unwrap(),
+        affine_result["pixels"].as_i64().unwrap(),
+    );
+    assert!((a - b).abs() <= 2, "{a} vs {b} pixels");
+    for u in 0..3 {
+        let name = format!("u{u:02}");
+        assert_eq!(column(&spline, &name), column(&affine, &name), "shape unit {u}");
+    }
+    // Two smooth warps between the same landmarks: nearly the same leading appearance axis,
+    // but not the same numbers.
+    let (s3, a3) = (column(&spline, "u03"), column(&affine, "u03"));
+    let r = flow_numeric::moments::pearson(&s3, &a3).unwrap().abs();
+    assert!(r > 0.9, "first appearance unit, spline vs affine: |r| {r}");
+    assert_ne!(s3, a3);
 }
 
 #[test]

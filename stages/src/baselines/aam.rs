@@ -14,11 +14,14 @@
 //!    the shape units are the first N/2 PCA scores of the aligned, flattened shapes.
 //! 2. **The average shape template** is the Procrustes mean, scaled to the faces' mean size (the
 //!    root-mean-square distance of the landmarks from their centroid) and centred in the image.
-//! 3. **Warp** ("spline interpolation"): a thin-plate spline from the template's landmarks to each
-//!    face's (`flow_numeric::thin_plate`) says where each template pixel comes from; the face is
-//!    sampled there bilinearly (pixel centres at half-integers, clamped at the border). Only the
-//!    pixels whose centres lie inside the convex hull of the template are kept. (A piecewise-affine
-//!    warp over a Delaunay triangulation is the usual alternative; it is not implemented yet.)
+//! 3. **Warp** ("spline interpolation"; `warp = "thin-plate"`, the default): a thin-plate spline
+//!    from the template's landmarks to each face's (`flow_numeric::thin_plate`) says where each
+//!    template pixel comes from; the face is sampled there bilinearly (pixel centres at
+//!    half-integers, clamped at the border). Only the pixels whose centres lie inside the convex
+//!    hull of the template are kept. `warp = "piecewise-affine"` is the classic AAM alternative:
+//!    the template's landmarks are triangulated (Delaunay) and each triangle maps affinely onto
+//!    the face's (`flow_numeric::piecewise_affine`); the kept pixels are those inside a triangle,
+//!    i.e. the same convex hull.
 //! 4. **Normalisation**: each warped face is z-scored over its kept pixels (a constant one becomes
 //!    zeros); the appearance units are the first N/2 PCA scores of these vectors.
 //!
@@ -34,6 +37,7 @@ use flow_engine::{
     StageError, StageKind,
 };
 use flow_numeric::pca::Pca;
+use flow_numeric::piecewise_affine::{Barycentric, TriangleMesh};
 use flow_numeric::procrustes::generalised_procrustes;
 use flow_numeric::thin_plate::ThinPlate;
 use rayon::prelude::*;
@@ -48,7 +52,11 @@ use crate::table::matrix_table;
 #[derive(Debug, Clone, serde::Deserialize)]
 struct AamParams {
     latents: i64,
+    warp: String,
 }
+
+/// How faces are warped onto the template (module doc, step 3).
+const WARPS: &[&str] = &["thin-plate", "piecewise-affine"];
 
 pub struct Aam;
 
@@ -115,6 +123,24 @@ pub fn warp_to_template(
         .iter()
         .map(|&(x, y)| {
             let (u, v) = spline.map(x, y);
+            sample(image, height, width, u, v)
+        })
+        .collect()
+}
+
+/// The face `image` (landmarks `marks`) warped onto the template by the piecewise-affine map of
+/// the template's triangulation: its values at the template pixels `located` in that mesh.
+pub fn warp_piecewise_affine(
+    image: &[f32],
+    height: usize,
+    width: usize,
+    marks: &[(f64, f64)],
+    located: &[Barycentric],
+) -> Vec<f64> {
+    located
+        .iter()
+        .map(|at| {
+            let (u, v) = at.apply(marks);
             sample(image, height, width, u, v)
         })
         .collect()
@@ -188,16 +214,24 @@ impl StageKind for Aam {
     }
 
     fn summary(&self) -> &'static str {
-        "Active appearance model units: N/2 shape (Procrustes + PCA) and N/2 appearance (thin-plate warp + PCA) codes"
+        "Active appearance model units: N/2 shape (Procrustes + PCA) and N/2 appearance (warp to the mean shape + PCA) codes"
     }
 
     fn params(&self) -> Vec<ParamSpec> {
-        vec![ParamSpec::with_default(
-            "latents",
-            ParamType::Int,
-            ParamValue::Int(10),
-            "N, even: N/2 shape and N/2 appearance units (the paper: 10, 12, … 50)",
-        )]
+        vec![
+            ParamSpec::with_default(
+                "latents",
+                ParamType::Int,
+                ParamValue::Int(10),
+                "N, even: N/2 shape and N/2 appearance units (the paper: 10, 12, … 50)",
+            ),
+            ParamSpec::with_default(
+                "warp",
+                ParamType::Choice(WARPS),
+                ParamValue::Str("thin-plate".into()),
+                "how faces are warped to the average shape: a thin-plate spline (the paper's \"spline interpolation\") or piecewise-affine over a Delaunay triangulation",
+            ),
+        ]
     }
 
     fn inputs(&self) -> Vec<PortSpec> {
@@ -296,11 +330,17 @@ impl StageKind for Aam {
             .iter()
             .map(|&(x, y)| (w as f64 / 2.0 + size * x, h as f64 / 2.0 + size * y))
             .collect();
-        let hull = convex_hull(&template);
-        let pixels: Vec<(f64, f64)> = (0..h)
-            .flat_map(|r| (0..w).map(move |c| (c as f64 + 0.5, r as f64 + 0.5)))
-            .filter(|&q| inside(&hull, q))
-            .collect();
+        let centres = (0..h).flat_map(|r| (0..w).map(move |c| (c as f64 + 0.5, r as f64 + 0.5)));
+        let (pixels, located): (Vec<(f64, f64)>, Vec<Barycentric>) = if p.warp == "piecewise-affine"
+        {
+            let mesh = TriangleMesh::delaunay(&template);
+            centres
+                .filter_map(|q| mesh.locate(q).map(|at| (q, at)))
+                .unzip()
+        } else {
+            let hull = convex_hull(&template);
+            (centres.filter(|&q| inside(&hull, q)).collect(), Vec::new())
+        };
         if pixels.len() < half {
             return Err(StageError::input(
                 "landmarks",
@@ -316,7 +356,11 @@ impl StageKind for Aam {
         let warped: Vec<Vec<f64>> = (0..n)
             .into_par_iter()
             .map(|i| {
-                let mut v = warp_to_template(images.image(i), h, w, &marks[i], &template, &pixels);
+                let mut v = if located.is_empty() {
+                    warp_to_template(images.image(i), h, w, &marks[i], &template, &pixels)
+                } else {
+                    warp_piecewise_affine(images.image(i), h, w, &marks[i], &located)
+                };
                 let mean = v.iter().sum::<f64>() / v.len() as f64;
                 let sd =
                     (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
@@ -342,6 +386,7 @@ impl StageKind for Aam {
         let table = matrix_table(&units, Some(&images.ids), &unit_names(2 * half))?;
         let result = json!({
             "latents": 2 * half,
+            "warp": p.warp,
             "shape_explained_variance_ratio": shape_pca.explained_variance_ratio(),
             "appearance_explained_variance_ratio": appearance_pca.explained_variance_ratio(),
             "template": template.iter().map(|&(x, y)| json!([x, y])).collect::<Vec<_>>(),
@@ -376,6 +421,37 @@ mod tests {
             .collect();
         assert!(pixels.len() > 50);
         let warped = warp_to_template(&image, h, w, &template, &template, &pixels);
+        for (&(x, y), v) in pixels.iter().zip(&warped) {
+            let expected = image[(y - 0.5) as usize * w + (x - 0.5) as usize] as f64;
+            assert!((v - expected).abs() < 1e-9, "({x}, {y}): {v} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn a_face_with_the_templates_landmarks_warps_to_itself_piecewise_affinely() {
+        let (h, w) = (16, 12);
+        let image: Vec<f32> = (0..h * w)
+            .map(|i| ((i * 37) % 101) as f32 / 100.0)
+            .collect();
+        let template = vec![
+            (2.0, 3.0),
+            (10.0, 2.5),
+            (9.0, 13.0),
+            (3.0, 14.0),
+            (6.0, 8.0),
+        ];
+        let mesh = TriangleMesh::delaunay(&template);
+        let (pixels, located): (Vec<(f64, f64)>, Vec<Barycentric>) = (0..h)
+            .flat_map(|r| (0..w).map(move |c| (c as f64 + 0.5, r as f64 + 0.5)))
+            .filter_map(|q| mesh.locate(q).map(|at| (q, at)))
+            .unzip();
+        let hull = convex_hull(&template);
+        let in_hull = (0..h)
+            .flat_map(|r| (0..w).map(move |c| (c as f64 + 0.5, r as f64 + 0.5)))
+            .filter(|&q| inside(&hull, q))
+            .count();
+        assert_eq!(pixels.len(), in_hull, "the triangles tile the hull");
+        let warped = warp_piecewise_affine(&image, h, w, &template, &located);
         for (&(x, y), v) in pixels.iter().zip(&warped) {
             let expected = image[(y - 0.5) as usize * w + (x - 0.5) as usize] as f64;
             assert!((v - expected).abs() < 1e-9, "({x}, {y}): {v} vs {expected}");
