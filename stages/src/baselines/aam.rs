@@ -210,7 +210,8 @@ impl StageKind for Aam {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: `result` names the warp.
+        2
     }
 
     fn summary(&self) -> &'static str {
