@@ -5,6 +5,7 @@
 //! random number generator. Each is tested here on its own.
 
 pub mod ica;
+pub mod lanczos;
 pub mod lasso_path;
 pub mod lsap;
 pub mod moments;

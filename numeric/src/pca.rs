@@ -5,8 +5,10 @@
 //! singular vectors of X_c. They are found from the eigendecomposition of the smaller Gram
 //! matrix: X_c X_cᵀ (n × n) when n ≤ p, then v_i = X_cᵀ u_i / σ_i; else X_cᵀ X_c (p × p). Both
 //! are exact up to rounding (relative error of order ε·σ₁²/σ_i² in the axis of σ_i, far below
-//! 1e-10 for the leading components of real data); the eigensolver runs sequentially so the
-//! result does not depend on the thread count.
+//! 1e-10 for the leading components of real data). Only the top k eigenpairs are computed, by
+//! Lanczos with a certificate that they are the top k (`lanczos`; the full decomposition when
+//! the certificate fails); the eigensolvers run sequentially so the result does not depend on
+//! the thread count.
 //!
 //! Conventions (scikit-learn's `PCA`, ≥ 1.5, so numbers compare one to one):
 //! - the sign of each axis makes its entry of largest magnitude positive (`svd_flip` with
@@ -77,17 +79,15 @@ impl Pca {
             1.0,
             par,
         );
-        let (values, vectors) = eigen(gram.as_ref())?;
-        // Eigenvalues ascend: the top k are the last k, largest first. Below this, an eigenvalue
-        // is rounding noise of a zero one (noise is of order dim · ε · λ_max).
-        let floor = values.last().copied().unwrap_or(0.0).max(0.0) * dim as f64 * 1e-13;
-        let rank = (0..dim).filter(|&c| values[c] > floor).count();
+        let (values, top_vectors) = top_eigenpairs(gram.as_ref(), k, par)?;
+        // Below this, an eigenvalue is rounding noise of a zero one (noise is of order
+        // dim · ε · λ_max).
+        let floor = values[0].max(0.0) * dim as f64 * 1e-13;
+        let rank = values.iter().filter(|&&v| v > floor).count();
         if rank < k {
             return Err(PcaError::RankDeficient { rank, k });
         }
-        let top: Vec<usize> = (0..dim).rev().take(k).collect();
-        let singular_values: Vec<f64> = top.iter().map(|&c| values[c].sqrt()).collect();
-        let top_vectors = Mat::from_fn(dim, k, |r, i| vectors[(r, top[i])]);
+        let singular_values: Vec<f64> = values.iter().map(|v| v.sqrt()).collect();
         let mut components = Mat::<f64>::zeros(k, p);
         if by_rows {
             // v_i = X_cᵀ u_i / σ_i, all at once: (U_kᵀ X_c) with row i divided by σ_i.
@@ -173,6 +173,26 @@ pub fn project(x: MatRef<'_, f64>, mean: &[f64], axes: MatRef<'_, f64>, par: Par
         par,
     );
     out
+}
+
+/// The `k` largest eigenvalues of the positive semi-definite `gram` (descending) and their
+/// eigenvectors: by certified Lanczos ([`lanczos`](crate::lanczos)) when it converges and passes
+/// its certificate, else from the full decomposition — the same pairs either way, up to rounding.
+fn top_eigenpairs(
+    gram: MatRef<'_, f64>,
+    k: usize,
+    par: Par,
+) -> Result<(Vec<f64>, Mat<f64>), PcaError> {
+    if let Some(found) = crate::lanczos::top_eigenpairs(gram, k, par) {
+        return Ok(found);
+    }
+    let (values, vectors) = eigen(gram)?;
+    let dim = values.len();
+    let top: Vec<usize> = (0..dim).rev().take(k).collect();
+    Ok((
+        top.iter().map(|&c| values[c]).collect(),
+        Mat::from_fn(dim, k, |r, i| vectors[(r, top[i])]),
+    ))
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix, sequentially.

@@ -465,7 +465,11 @@ fn aam_piecewise_affine_warp_changes_only_the_appearance_units() {
     assert!((a - b).abs() <= 2, "{a} vs {b} pixels");
     for u in 0..3 {
         let name = format!("u{u:02}");
-        assert_eq!(column(&spline, &name), column(&affine, &name), "shape unit {u}");
+        assert_eq!(
+            column(&spline, &name),
+            column(&affine, &name),
+            "shape unit {u}"
+        );
     }
     // Two smooth warps between the same landmarks: nearly the same leading appearance axis,
     // but not the same numbers.
