@@ -84,13 +84,15 @@ def flow_run(flow, work):
     wall = time.perf_counter() - started
     rows = json.loads(subprocess.run([flow, "plan", "p.toml", "--format", "json"], cwd=work,
                                      check=True, capture_output=True, text=True).stdout)
-    seconds, images = {}, None
+    seconds, images, basis = {}, None, None
     for r in rows:
         obj = cache / "objects" / r["key"][:2] / r["key"][2:]
         seconds[r["name"]] = json.loads((obj / "manifest.json").read_text())["seconds"]
         if r["name"] == "faces":
             images = obj / "ports" / "images" / "table.arrow"
-    return wall, seconds, images
+        if r["name"] == "pca":
+            basis = obj / "ports" / "basis" / "table.arrow"
+    return wall, seconds, images, basis
 
 
 def pixels(path):
@@ -117,7 +119,7 @@ def main():
     work = BENCH / "work" / "baselines"
     work.mkdir(parents=True, exist_ok=True)
 
-    wall, node, images_path = flow_run(args.flow, work)
+    wall, node, images_path, basis_path = flow_run(args.flow, work)
     x = pixels(images_path)
     assert x.shape == (2100, 4096), x.shape
     flow_pca = node["pca"]
@@ -145,6 +147,12 @@ def main():
         ("41-instance sweep + ICA, flow wall time vs full sweep", wall, sk["sweep_full"]),
         ("ICA N = 50", flow_ica, sk["ica"]),
     ]
+    # Same numbers, not only the same speed: flow's 50 axes against scikit-learn's full SVD.
+    basis = pyarrow.ipc.open_file(str(basis_path)).read_all()
+    flow_axes = np.stack([basis.column(f"pc{i:02}").to_numpy() for i in range(50)])
+    sk_axes = PCA(50, svd_solver="full").fit(x).components_
+    axes_diff = float(np.abs(flow_axes - sk_axes).max())
+    print(f"max |flow axis − scikit-learn axis| over the 50 axes: {axes_diff:.1e}")
     print(f"{'':55} {'flow s':>9} {'sklearn s':>10} {'speed-up':>9}")
     for name, f, s in rows:
         print(f"{name:55} {f:9.2f} {s:10.2f} {s / f:8.1f}×")
@@ -152,6 +160,7 @@ def main():
         "data": "2100 synthetic faces (quick world, seed 0) × 4096 pixels",
         "flow_nodes_seconds": node,
         "flow_wall_seconds_after_faces": wall,
+        "max_abs_axis_difference_vs_sklearn_full": axes_diff,
         "sklearn_seconds": sk,
         "rows": [{"what": n, "flow_s": f, "sklearn_s": s, "speedup": s / f} for n, f, s in rows],
         "blas": [{k: i.get(k) for k in ("internal_api", "num_threads", "architecture")} for i in threadpool_info()],
