@@ -210,8 +210,8 @@ impl StageKind for Aam {
     }
 
     fn version(&self) -> u32 {
-        // 2: `result` names the warp.
-        2
+        // 2: `result` names the warp; 3: the Lanczos PCA (different rounding on large data).
+        3
     }
 
     fn summary(&self) -> &'static str {
