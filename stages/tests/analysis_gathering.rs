@@ -356,3 +356,39 @@ fn neuron_subsets_draws_and_scores_each_subset() {
         itself["ve_mean"]
     );
 }
+
+#[test]
+fn the_papers_sweep_sizes_give_the_papers_selection_counts() {
+    // AE and VAE: 5 values of N × 20 seeds, the best 10 per N → 50 of 100 (the paper's "50").
+    let rows: Vec<(i64, i64, Value)> = [10, 20, 30, 40, 50]
+        .iter()
+        .flat_map(|&n| (0..20).map(move |s| (n, s, json!(((n * 7 + s * 13) % 17) as f64))))
+        .collect();
+    let (ae, table) = select(
+        models("ae", "reconstruction_error", &rows),
+        &[
+            ("metric", ParamValue::Str("reconstruction_error".into())),
+            ("direction", ParamValue::Str("lower".into())),
+            ("group_by", ParamValue::Str("latents".into())),
+            ("keep", ParamValue::Str("count".into())),
+            ("count", ParamValue::Int(10)),
+        ],
+    );
+    assert_eq!(table.len(), 100);
+    assert_eq!(ae["kept"].as_array().unwrap().len(), 50);
+    // β-VAE: 40 β × 10 seeds scored by UDR, the top 15 % → ⌈0.15 × 400⌉ = 60 before the
+    // variance-explained filter (the paper's 51 remain after it).
+    let scores: Vec<f64> = (0..400).map(|i| ((i * 37) % 401) as f64 / 401.0).collect();
+    let udr = json!({
+        "library": { "model_scores": scores, "pairwise": [] },
+        "models": (0..400).map(|i| json!({ "node": format!("bvae-{i}"), "coords": { "beta": i / 10, "seed": i % 10 } })).collect::<Vec<_>>(),
+    });
+    let (bvae, _) = select(
+        gathered("udr", vec![("udr", vec![], udr)]),
+        &[
+            ("metric", ParamValue::Str("library".into())),
+            ("fraction", ParamValue::Float(0.15)),
+        ],
+    );
+    assert_eq!(bvae["kept"].as_array().unwrap().len(), 60);
+}
