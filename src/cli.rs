@@ -93,6 +93,15 @@ pub enum Command {
     Show(ShowArgs),
     /// Write a node's cached output to a file (.parquet, .arrow, .csv, .json; by extension)
     Export(ExportArgs),
+    /// One table of a sweep's results: a row per node, coordinates and scalar results as columns
+    ///
+    /// Examples:
+    ///   flow collect quick.toml align
+    ///   flow collect quick.toml align lasso select.table --where 'code == mixed'
+    ///   flow collect quick.toml align --group-by beta --agg mean,sd,n --sort beta
+    ///   flow collect quick.toml lasso --field per_neuron --to ve.parquet
+    #[command(verbatim_doc_comment)]
+    Collect(CollectArgs),
     /// Run one stage kind on files, through the cache
     Stage(StageArgs),
     /// List the stage kinds, or describe one: its parameters and ports
@@ -181,6 +190,46 @@ pub struct ExportArgs {
     /// Destination file; its extension picks the format (.parquet, .arrow, .csv, .json)
     #[arg(long, value_name = "FILE")]
     pub to: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CollectArgs {
+    /// The pipeline file (TOML)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Stages to collect, joined on their shared sweep coordinates in this order; `STAGE.PORT`
+    /// picks an output port (a table port gives one row per table row) [default port: `result`,
+    /// else the stage's only JSON output]
+    #[arg(value_name = "STAGE", required = true)]
+    pub stages: Vec<String>,
+    /// A vector field to spread into rows (long form: one row per element, with `index`);
+    /// repeatable, fields of one result must have equal lengths
+    #[arg(long, value_name = "NAME")]
+    pub field: Vec<String>,
+    /// Keep nodes without a cached result, with their status
+    #[arg(long)]
+    pub include_missing: bool,
+    /// Keep rows where `COLUMN OP VALUE` holds (OP: ==, !=, <, <=, >, >=); repeatable, all apply
+    #[arg(long = "where", value_name = "COND")]
+    pub filters: Vec<String>,
+    /// Sort by a column, `COLUMN:desc` (or `-COLUMN`) for descending; repeatable
+    #[arg(long, value_name = "COLUMN", allow_hyphen_values = true)]
+    pub sort: Vec<String>,
+    /// Summarise per group: one row per value of these columns (comma-separated)
+    #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
+    pub group_by: Vec<String>,
+    /// With --group-by: aggregates of each numeric column (mean, sd, n, min, max, median, sum)
+    #[arg(long, value_name = "LIST", default_value = "mean,sd,n")]
+    pub agg: String,
+    /// Write the table to a file instead (.parquet, .arrow, .csv, .json; by extension)
+    #[arg(long, value_name = "FILE")]
+    pub to: Option<PathBuf>,
+    /// Rows shown on the terminal (the middle is elided beyond this)
+    #[arg(long, default_value_t = 20)]
+    pub rows: usize,
+    /// Override a parameter, as given to `flow run` (repeatable)
+    #[arg(long = "set", value_name = "STAGE.KEY=VALUE")]
+    pub sets: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -15,6 +15,8 @@ pub enum CliError {
     Table(#[from] flow_tableio::TableIoError),
     #[error(transparent)]
     Artifact(#[from] flow_engine::artifact::ArtifactError),
+    #[error(transparent)]
+    Collect(#[from] flow_collect::CollectError),
     #[error("{0}")]
     Failed(String),
 }
@@ -38,6 +40,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Pipeline(..) | CliError::Usage(_) => 2,
+            CliError::Collect(e) if e.is_usage() => 2,
             _ => 1,
         }
     }

@@ -1,6 +1,7 @@
 //! One module per subcommand; `dispatch` routes a parsed command line to it.
 
 mod cache;
+mod collect;
 mod dag;
 mod exec_node;
 mod explain;
@@ -27,6 +28,10 @@ pub fn dispatch(cli: Cli) -> Result<i32, CliError> {
         Command::Dag(args) => dag::dag(g, &args),
         Command::Show(args) => show::show(g, &args),
         Command::Export(args) => export::export(g, &args),
+        Command::Collect(args) => {
+            collect::configure_terminal(args.rows);
+            collect::collect(g, &args)
+        }
         Command::Stage(args) => stage::stage(g, &args),
         Command::Kinds(args) => kinds::kinds(&args),
         Command::Cache(cmd) => cache::cache(g, cmd),
