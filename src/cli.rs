@@ -178,6 +178,10 @@ pub struct ShowArgs {
     /// Rows of each table to preview
     #[arg(long, default_value_t = 5)]
     pub rows: usize,
+    /// Print only the directory of the cached result (its ports are `ports/PORT/table.arrow`,
+    /// `ports/PORT/value.json` or `ports/PORT/files/`), for reading it from Python or R
+    #[arg(long)]
+    pub path: bool,
 }
 
 #[derive(Args, Debug)]

@@ -3,6 +3,9 @@
 //! coordinates as typed columns, `key`, `status` (when nodes without results are included) and
 //! the flattened scalar results.
 //!
+//! A result field named like a coordinate or like one of flow's columns (`node`, `key`,
+//! `status`, `index`) is shown as `result.NAME`, so neither hides the other.
+//!
 //! A table port's rows may carry their own coordinates: a `coords` column of JSON objects (as
 //! `select` writes, `{"latents": 10, "seed": 3}`) is spread into typed coordinate columns, so a
 //! selection table joins with the per-model results it selected from.
@@ -15,6 +18,9 @@ use serde_json::Value;
 use crate::columns::{Flattened, column, coordinate, flatten};
 use crate::error::{CollectError, hint};
 use crate::record::NodeRecord;
+
+/// Column names of flow's own; a result field of the same name is shown as `result.NAME`.
+const RESERVED: [&str; 4] = ["node", "key", "status", "index"];
 
 /// A stage's table and which of its columns are sweep coordinates.
 #[derive(Debug)]
@@ -111,6 +117,14 @@ pub fn stage_table(
                     }
                     continue;
                 }
+                // A field named like a coordinate or an identifier column keeps both.
+                let name = if RESERVED.contains(&name.as_str())
+                    || record.coords.iter().any(|(c, _)| *c == name)
+                {
+                    format!("result.{name}")
+                } else {
+                    name
+                };
                 note(&mut seen_scalars, &name);
                 scalars.push((name, value));
             }

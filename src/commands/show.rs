@@ -1,5 +1,5 @@
 //! `flow show NODE`: a cached result's provenance (key, when, where, how long, from what) and a
-//! preview of each output port.
+//! preview of each output port; `--path` prints only where it is stored.
 
 use flow_engine::{Artifact, ArtifactType};
 
@@ -11,6 +11,10 @@ use crate::workspace::Workspace;
 pub fn show(global: &Global, args: &ShowArgs) -> Result<i32, CliError> {
     let ws = Workspace::open_read_only(global, args.node.pipeline.as_deref());
     let object = find_object(&ws, &args.node)?;
+    if args.path {
+        println!("{}", object.dir.display());
+        return Ok(0);
+    }
     let m = &object.manifest;
     println!("node      {}", m.node);
     println!("kind      {}", m.kind);
