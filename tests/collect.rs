@@ -59,22 +59,35 @@ fn collected(p: &Project, args: &[&str]) -> arrow_array::RecordBatch {
 }
 
 fn names(t: &arrow_array::RecordBatch) -> Vec<String> {
-    t.schema().fields().iter().map(|f| f.name().clone()).collect()
+    t.schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
 }
 
 fn strings(t: &arrow_array::RecordBatch, name: &str) -> Vec<String> {
-    let c = t.column_by_name(name).unwrap_or_else(|| panic!("no column {name}"));
+    let c = t
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     let c = arrow_cast::cast(c, &DataType::Utf8).unwrap();
-    c.as_string::<i32>().iter().map(|s| s.unwrap_or("").to_string()).collect()
+    c.as_string::<i32>()
+        .iter()
+        .map(|s| s.unwrap_or("").to_string())
+        .collect()
 }
 
 fn floats(t: &arrow_array::RecordBatch, name: &str) -> Vec<f64> {
-    let c = t.column_by_name(name).unwrap_or_else(|| panic!("no column {name}"));
+    let c = t
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     c.as_primitive::<Float64Type>().values().to_vec()
 }
 
 fn ints(t: &arrow_array::RecordBatch, name: &str) -> Vec<i64> {
-    let c = t.column_by_name(name).unwrap_or_else(|| panic!("no column {name}"));
+    let c = t
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     c.as_primitive::<Int64Type>().values().to_vec()
 }
 
@@ -85,15 +98,33 @@ fn one_row_per_node_with_typed_coordinates_and_flattened_results() {
     assert_eq!(t.num_rows(), 6);
     assert_eq!(
         names(&t),
-        ["node", "value", "seed", "key", "rows", "columns.value.mean", "columns.value.min", "columns.value.max"]
+        [
+            "node",
+            "value",
+            "seed",
+            "key",
+            "rows",
+            "columns.value.mean",
+            "columns.value.min",
+            "columns.value.max"
+        ]
     );
-    assert_eq!(t.schema().field_with_name("value").unwrap().data_type(), &DataType::Float64);
-    assert_eq!(t.schema().field_with_name("seed").unwrap().data_type(), &DataType::Int64);
+    assert_eq!(
+        t.schema().field_with_name("value").unwrap().data_type(),
+        &DataType::Float64
+    );
+    assert_eq!(
+        t.schema().field_with_name("seed").unwrap().data_type(),
+        &DataType::Int64
+    );
     assert_eq!(strings(&t, "node")[0], "stats[value=1,seed=0]");
     assert_eq!(floats(&t, "value"), [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
     assert_eq!(ints(&t, "seed"), [0, 1, 0, 1, 0, 1]);
     assert_eq!(ints(&t, "rows"), [4; 6]);
-    assert_eq!(floats(&t, "columns.value.mean"), [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
+    assert_eq!(
+        floats(&t, "columns.value.mean"),
+        [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]
+    );
     assert!(strings(&t, "key").iter().all(|k| k.len() == 64));
 }
 
@@ -103,39 +134,91 @@ fn two_stages_join_on_their_shared_coordinates() {
     let t = collected(&p, &["stats", "clipped_stats"]);
     assert_eq!(t.num_rows(), 6);
     let cols = names(&t);
-    for c in ["value", "seed", "stats.node", "clipped_stats.node", "stats.columns.value.max", "clipped_stats.columns.value.max"] {
+    for c in [
+        "value",
+        "seed",
+        "stats.node",
+        "clipped_stats.node",
+        "stats.columns.value.max",
+        "clipped_stats.columns.value.max",
+    ] {
         assert!(cols.contains(&c.to_string()), "{c} in {cols:?}");
     }
-    assert_eq!(floats(&t, "stats.columns.value.max"), [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
-    assert_eq!(floats(&t, "clipped_stats.columns.value.max"), [1.0, 1.0, 2.0, 2.0, 2.5, 2.5]);
-    assert_eq!(strings(&t, "clipped_stats.node")[4], "clipped_stats[value=3,seed=0]");
+    assert_eq!(
+        floats(&t, "stats.columns.value.max"),
+        [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]
+    );
+    assert_eq!(
+        floats(&t, "clipped_stats.columns.value.max"),
+        [1.0, 1.0, 2.0, 2.0, 2.5, 2.5]
+    );
+    assert_eq!(
+        strings(&t, "clipped_stats.node")[4],
+        "clipped_stats[value=3,seed=0]"
+    );
 }
 
 #[test]
 fn where_sort_and_group_by_shape_the_table() {
     let p = project();
-    let t = collected(&p, &["stats", "--where", "value >= 2", "--sort", "seed:desc", "--sort", "value"]);
+    let t = collected(
+        &p,
+        &[
+            "stats",
+            "--where",
+            "value >= 2",
+            "--sort",
+            "seed:desc",
+            "--sort",
+            "value",
+        ],
+    );
     assert_eq!(floats(&t, "value"), [2.0, 3.0, 2.0, 3.0]);
     assert_eq!(ints(&t, "seed"), [1, 1, 0, 0]);
 
-    let g = collected(&p, &["clipped_stats", "--group-by", "seed", "--agg", "mean,sd,n", "--sort", "seed"]);
+    let g = collected(
+        &p,
+        &[
+            "clipped_stats",
+            "--group-by",
+            "seed",
+            "--agg",
+            "mean,sd,n",
+            "--sort",
+            "seed",
+        ],
+    );
     assert_eq!(ints(&g, "seed"), [0, 1]);
     let means = floats(&g, "columns.value.max.mean");
     assert!((means[0] - 5.5 / 3.0).abs() < 1e-12, "{means:?}");
     let sds = floats(&g, "columns.value.max.sd");
-    let want = ((1.0f64 - 5.5 / 3.0).powi(2) + (2.0 - 5.5 / 3.0).powi(2) + (2.5 - 5.5 / 3.0).powi(2)) / 2.0;
+    let want = ((1.0f64 - 5.5 / 3.0).powi(2)
+        + (2.0f64 - 5.5 / 3.0).powi(2)
+        + (2.5f64 - 5.5 / 3.0).powi(2))
+        / 2.0;
     assert!((sds[0] - want.sqrt()).abs() < 1e-12, "{sds:?}");
     assert_eq!(g.column_by_name("n").unwrap().len(), 2);
     assert_eq!(strings(&g, "n"), ["3", "3"]);
-    assert!(!names(&g).iter().any(|n| n.starts_with("seed.")), "{:?}", names(&g));
+    assert!(
+        !names(&g).iter().any(|n| n.starts_with("seed.")),
+        "{:?}",
+        names(&g)
+    );
 }
 
 #[test]
 fn a_vector_field_in_long_form_gives_a_row_per_element() {
     let p = project();
     let wide = collected(&p, &["scores"]);
-    assert_eq!(names(&wide), ["node", "key", "mean", "fit.lambda"], "vectors are left out by default");
-    let long = collected(&p, &["scores", "--field", "per_neuron", "--field", "neuron"]);
+    assert_eq!(
+        names(&wide),
+        ["node", "key", "mean", "fit.lambda"],
+        "vectors are left out by default"
+    );
+    let long = collected(
+        &p,
+        &["scores", "--field", "per_neuron", "--field", "neuron"],
+    );
     assert_eq!(long.num_rows(), 3);
     assert_eq!(ints(&long, "index"), [0, 1, 2]);
     assert_eq!(floats(&long, "per_neuron"), [0.1, 0.2, 0.3]);
@@ -174,8 +257,14 @@ fn unknown_stages_fields_and_columns_are_named_with_the_closest() {
     for (args, wanted) in [
         (vec!["stat"], "no stage `stat` in pipeline"),
         (vec!["stat"], "did you mean `stats`?"),
-        (vec!["scores", "--field", "per_neuorn"], "stage `scores` has no vector field `per_neuorn`; did you mean `per_neuron`?"),
-        (vec!["stats", "--where", "seeed == 1"], "no column `seeed` in the collected table; did you mean `seed`?"),
+        (
+            vec!["scores", "--field", "per_neuorn"],
+            "stage `scores` has no vector field `per_neuorn`; did you mean `per_neuron`?",
+        ),
+        (
+            vec!["stats", "--where", "seeed == 1"],
+            "no column `seeed` in the collected table; did you mean `seed`?",
+        ),
         (vec!["stats", "--sort", "valeu"], "did you mean `value`?"),
         (vec!["stats.tabel"], "stage `stats` has no output `tabel`"),
         (vec!["stats", "scores"], "share no sweep coordinate"),
@@ -184,7 +273,11 @@ fn unknown_stages_fields_and_columns_are_named_with_the_closest() {
         full.extend(args.iter().copied());
         let ran = p.flow(&full);
         assert_eq!(ran.code, 2, "{args:?}: {}{}", ran.stdout, ran.stderr);
-        assert!(ran.stderr.contains(wanted), "{args:?}: missing {wanted:?} in {}", ran.stderr);
+        assert!(
+            ran.stderr.contains(wanted),
+            "{args:?}: missing {wanted:?} in {}",
+            ran.stderr
+        );
     }
 }
 
@@ -194,14 +287,24 @@ fn the_terminal_table_shows_the_rows_and_their_columns() {
     let ran = p.flow(&["collect", "sweep.toml", "stats", "--sort", "value:desc"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(ran.stdout.contains("shape: (6, 8)"), "{}", ran.stdout);
-    assert!(ran.stdout.contains("stats[value=3,seed=0]"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("stats[value=3,seed=0]"),
+        "{}",
+        ran.stdout
+    );
     assert!(ran.stdout.contains("columns.value.mean"), "{}", ran.stdout);
 }
 
 #[test]
 fn show_path_prints_where_a_cached_result_lies() {
     let p = project();
-    let ran = p.flow(&["show", "--path", "source[value=2,seed=1]", "-p", "sweep.toml"]);
+    let ran = p.flow(&[
+        "show",
+        "--path",
+        "source[value=2,seed=1]",
+        "-p",
+        "sweep.toml",
+    ]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     let dir = std::path::PathBuf::from(ran.stdout.trim());
     let table = flow_tableio::read_ipc(&dir.join("ports/table/table.arrow")).unwrap();

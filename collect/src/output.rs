@@ -70,8 +70,29 @@ fn tempfile_in(dir: &Path, path: &Path) -> std::io::Result<(std::path::PathBuf, 
     Ok((tmp, file))
 }
 
+/// Hex digits of a cache key shown on the terminal (files get the whole key).
+const SHORT_KEY: usize = 12;
+
 /// The table as polars formats it for a terminal (rows and columns elided past the limits of
-/// `POLARS_FMT_MAX_ROWS` / `POLARS_FMT_MAX_COLS`).
-pub fn render(frame: &DataFrame) -> String {
-    format!("{frame}")
+/// `POLARS_FMT_MAX_ROWS` / `POLARS_FMT_MAX_COLS`), cache keys shortened to their first 12 hex
+/// digits as `flow plan` shows them.
+pub fn render(frame: &DataFrame) -> Result<String, CollectError> {
+    let mut shown = frame.clone();
+    let keys: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .filter(|n| n == "key" || n.ends_with(".key"))
+        .collect();
+    for name in keys {
+        let column = frame.column(&name)?;
+        if let Ok(text) = column.str() {
+            let short: Vec<Option<String>> = text
+                .iter()
+                .map(|k| k.map(|k| k.chars().take(SHORT_KEY).collect()))
+                .collect();
+            shown.with_column(Column::new(name.as_str().into(), short))?;
+        }
+    }
+    Ok(format!("{shown}"))
 }

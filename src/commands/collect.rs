@@ -18,15 +18,22 @@ use crate::error::CliError;
 use crate::workspace::Workspace;
 
 /// Terminal formatting for the table: `rows` rows at most (polars elides the middle), wide
-/// enough for node names. Called before anything else runs (polars reads these from the
-/// environment); a user's own `POLARS_FMT_*` settings win.
+/// enough for node names, and not wrapped at 100 columns when the output is not a terminal
+/// (polars measures a terminal itself). Called before anything else runs (polars reads these
+/// from the environment); a user's own `POLARS_*` settings win.
 pub fn configure_terminal(rows: usize) {
-    for (name, value) in [
+    use std::io::IsTerminal;
+    let width = if std::io::stdout().is_terminal() {
+        None
+    } else {
+        Some(("POLARS_TABLE_WIDTH", "240".to_string()))
+    };
+    for (name, value) in width.into_iter().chain([
         ("POLARS_FMT_MAX_ROWS", rows.to_string()),
         ("POLARS_FMT_MAX_COLS", "16".to_string()),
         ("POLARS_FMT_STR_LEN", "48".to_string()),
         ("POLARS_FMT_TABLE_ROUNDED_CORNERS", "1".to_string()),
-    ] {
+    ]) {
         if std::env::var_os(name).is_none() {
             // SAFETY: called from `dispatch` before any thread is started, so nothing reads the
             // environment concurrently.
@@ -85,7 +92,7 @@ pub fn collect(global: &Global, args: &CollectArgs) -> Result<i32, CliError> {
                 path.display()
             );
         }
-        None => println!("{}", flow_collect::output::render(&frame)),
+        None => println!("{}", flow_collect::output::render(&frame)?),
     }
     Ok(0)
 }

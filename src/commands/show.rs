@@ -12,7 +12,8 @@ pub fn show(global: &Global, args: &ShowArgs) -> Result<i32, CliError> {
     let ws = Workspace::open_read_only(global, args.node.pipeline.as_deref());
     let object = find_object(&ws, &args.node)?;
     if args.path {
-        println!("{}", object.dir.display());
+        let dir = std::fs::canonicalize(&object.dir).unwrap_or(object.dir);
+        println!("{}", dir.display());
         return Ok(0);
     }
     let m = &object.manifest;
