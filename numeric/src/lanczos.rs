@@ -61,20 +61,7 @@ pub fn top_eigenpairs(a: MatRef<'_, f64>, k: usize, par: Par) -> Option<(Vec<f64
         let a_j = dot(q.col(j).as_mat(), w.as_ref());
         alpha.push(a_j);
         scale = scale.max(a_j.abs());
-        // Full reorthogonalisation, twice ("twice is enough").
-        for _ in 0..2 {
-            let basis = q.as_ref().subcols(0, j + 1);
-            let mut coef = Mat::<f64>::zeros(j + 1, 1);
-            matmul(
-                coef.as_mut(),
-                Accum::Replace,
-                basis.transpose(),
-                w.as_ref(),
-                1.0,
-                Par::Seq,
-            );
-            matmul(w.as_mut(), Accum::Add, basis, coef.as_ref(), -1.0, Par::Seq);
-        }
+        orthogonalise(&mut w, q.as_ref().subcols(0, j + 1));
         let b_j = dot(w.as_ref(), w.as_ref()).sqrt();
         if b_j > 1e-10 * scale {
             beta.push(b_j);
@@ -188,9 +175,16 @@ fn ritz(alpha: &[f64], beta: &[f64]) -> Option<(Vec<f64>, Mat<f64>)> {
 /// A random unit vector orthogonal to the first `filled` columns of `q`.
 fn random_unit(n: usize, rng: &mut Rng, q: MatRef<'_, f64>, filled: usize) -> Option<Mat<f64>> {
     let mut v = Mat::from_fn(n, 1, |_, _| rng.normal());
+    orthogonalise(&mut v, q.subcols(0, filled));
+    let norm = dot(v.as_ref(), v.as_ref()).sqrt();
+    (norm > 1e-8).then(|| Mat::from_fn(n, 1, |i, _| v[(i, 0)] / norm))
+}
+
+/// `v` minus its projection on the orthonormal columns of `basis`, done twice ("twice is
+/// enough" to reach orthogonality to rounding).
+fn orthogonalise(v: &mut Mat<f64>, basis: MatRef<'_, f64>) {
+    let mut coef = Mat::<f64>::zeros(basis.ncols(), 1);
     for _ in 0..2 {
-        let basis = q.subcols(0, filled);
-        let mut coef = Mat::<f64>::zeros(filled, 1);
         matmul(
             coef.as_mut(),
             Accum::Replace,
@@ -201,8 +195,6 @@ fn random_unit(n: usize, rng: &mut Rng, q: MatRef<'_, f64>, filled: usize) -> Op
         );
         matmul(v.as_mut(), Accum::Add, basis, coef.as_ref(), -1.0, Par::Seq);
     }
-    let norm = dot(v.as_ref(), v.as_ref()).sqrt();
-    (norm > 1e-8).then(|| Mat::from_fn(n, 1, |i, _| v[(i, 0)] / norm))
 }
 
 fn dot(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> f64 {

@@ -402,10 +402,10 @@ impl StageKind for Aam {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_face_with_the_templates_landmarks_warps_to_itself() {
+    /// A 16 × 12 image with an irregular pattern and five landmarks inside it.
+    fn test_face() -> (usize, usize, Vec<f32>, Vec<(f64, f64)>) {
         let (h, w) = (16, 12);
-        let image: Vec<f32> = (0..h * w)
+        let image = (0..h * w)
             .map(|i| ((i * 37) % 101) as f32 / 100.0)
             .collect();
         let template = vec![
@@ -415,6 +415,12 @@ mod tests {
             (3.0, 14.0),
             (6.0, 8.0),
         ];
+        (h, w, image, template)
+    }
+
+    #[test]
+    fn a_face_with_the_templates_landmarks_warps_to_itself() {
+        let (h, w, image, template) = test_face();
         let hull = convex_hull(&template);
         let pixels: Vec<(f64, f64)> = (0..h)
             .flat_map(|r| (0..w).map(move |c| (c as f64 + 0.5, r as f64 + 0.5)))
@@ -430,17 +436,7 @@ mod tests {
 
     #[test]
     fn a_face_with_the_templates_landmarks_warps_to_itself_piecewise_affinely() {
-        let (h, w) = (16, 12);
-        let image: Vec<f32> = (0..h * w)
-            .map(|i| ((i * 37) % 101) as f32 / 100.0)
-            .collect();
-        let template = vec![
-            (2.0, 3.0),
-            (10.0, 2.5),
-            (9.0, 13.0),
-            (3.0, 14.0),
-            (6.0, 8.0),
-        ];
+        let (h, w, image, template) = test_face();
         let mesh = TriangleMesh::delaunay(&template);
         let (pixels, located): (Vec<(f64, f64)>, Vec<Barycentric>) = (0..h)
             .flat_map(|r| (0..w).map(move |c| (c as f64 + 0.5, r as f64 + 0.5)))
