@@ -131,10 +131,12 @@ fn certified(
         }
     }
     // Inertia: σI − (A − Y Θ Yᵀ) positive definite ⇔ no eigenvalue of the deflated A above σ.
-    let sigma = 0.5 * (values[k - 1] + theta[m - 1 - k]);
-    if !(values[k - 1] > theta[m - 1 - k]) {
+    let (kth, next) = (values[k - 1], theta[m - 1 - k]);
+    // σ must fall strictly between the k-th and the next eigenvalue (a NaN fails too).
+    if kth.partial_cmp(&next) != Some(std::cmp::Ordering::Greater) {
         return None;
     }
+    let sigma = 0.5 * (kth + next);
     let mut scaled = vectors.clone();
     for i in 0..k {
         for t in 0..n {
