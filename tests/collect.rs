@@ -100,6 +100,7 @@ fn one_row_per_node_with_typed_coordinates_and_flattened_results() {
         names(&t),
         [
             "node",
+            "stage",
             "value",
             "seed",
             "key",
@@ -118,6 +119,7 @@ fn one_row_per_node_with_typed_coordinates_and_flattened_results() {
         &DataType::Int64
     );
     assert_eq!(strings(&t, "node")[0], "stats[value=1,seed=0]");
+    assert_eq!(strings(&t, "stage"), ["stats"; 6]);
     assert_eq!(floats(&t, "value"), [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
     assert_eq!(ints(&t, "seed"), [0, 1, 0, 1, 0, 1]);
     assert_eq!(ints(&t, "rows"), [4; 6]);
@@ -212,7 +214,7 @@ fn a_vector_field_in_long_form_gives_a_row_per_element() {
     let wide = collected(&p, &["scores"]);
     assert_eq!(
         names(&wide),
-        ["node", "key", "mean", "fit.lambda"],
+        ["node", "stage", "key", "mean", "fit.lambda"],
         "vectors are left out by default"
     );
     let long = collected(
@@ -286,7 +288,7 @@ fn the_terminal_table_shows_the_rows_and_their_columns() {
     let p = project();
     let ran = p.flow(&["collect", "sweep.toml", "stats", "--sort", "value:desc"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    assert!(ran.stdout.contains("shape: (6, 8)"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("shape: (6, 9)"), "{}", ran.stdout);
     assert!(
         ran.stdout.contains("stats[value=3,seed=0]"),
         "{}",

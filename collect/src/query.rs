@@ -231,7 +231,7 @@ pub struct Query {
 }
 
 /// Columns never summarised: they identify rows rather than measure anything.
-const IDENTIFIERS: [&str; 4] = ["node", "key", "status", "index"];
+const IDENTIFIERS: [&str; 5] = ["node", "stage", "key", "status", "index"];
 
 impl Query {
     /// Applies the query to `frame`, checking every column it names first.

@@ -1,10 +1,10 @@
 //! One stage's nodes as one table: a row per node (or, in long form, per element of the vector
-//! fields asked for; for a table port, per row of each node's table), with `node`, the sweep
+//! fields asked for; for a table port, per row of each node's table), with `node`, `stage`, the sweep
 //! coordinates as typed columns, `key`, `status` (when nodes without results are included) and
 //! the flattened scalar results.
 //!
-//! A result field named like a coordinate or like one of flow's columns (`node`, `key`,
-//! `status`, `index`) is shown as `result.NAME`, so neither hides the other.
+//! A result field named like a coordinate or like one of flow's columns (`node`, `stage`,
+//! `key`, `status`, `index`) is shown as `result.NAME`, so neither hides the other.
 //!
 //! A table port's rows may carry their own coordinates: a `coords` column of JSON objects (as
 //! `select` writes, `{"latents": 10, "seed": 3}`) is spread into typed coordinate columns, so a
@@ -20,7 +20,7 @@ use crate::error::{CollectError, hint};
 use crate::record::NodeRecord;
 
 /// Column names of flow's own; a result field of the same name is shown as `result.NAME`.
-const RESERVED: [&str; 4] = ["node", "key", "status", "index"];
+const RESERVED: [&str; 5] = ["node", "stage", "key", "status", "index"];
 
 /// A stage's table and which of its columns are sweep coordinates.
 #[derive(Debug)]
@@ -75,6 +75,8 @@ pub fn stage_table(
     long: &[String],
     include_missing: bool,
 ) -> Result<StageTable, CollectError> {
+    // `select.table` → `select`.
+    let stage_name = stage.split('.').next().unwrap_or(stage);
     let mut coords: Vec<String> = Vec::new();
     let mut seen_scalars: Vec<String> = Vec::new();
     let mut seen_vectors: Vec<String> = Vec::new();
@@ -83,8 +85,10 @@ pub fn stage_table(
         if !record.is_cached() && !include_missing {
             continue;
         }
-        let mut base: Vec<(String, Value)> =
-            vec![("node".into(), Value::String(record.node.clone()))];
+        let mut base: Vec<(String, Value)> = vec![
+            ("node".into(), Value::String(record.node.clone())),
+            ("stage".into(), Value::String(stage_name.to_string())),
+        ];
         for (name, value) in &record.coords {
             note(&mut coords, name);
             base.push((name.clone(), coordinate(value)));
