@@ -17,6 +17,8 @@ pub mod stage_table;
 
 pub use collection::Collection;
 pub use error::CollectError;
+/// The polars flow-collect is built with, for the stages that build on its tables.
+pub use polars;
 pub use query::{Aggregate, Filter, Query, SortKey};
 pub use record::NodeRecord;
 pub use stage_table::{StageTable, stage_table};

@@ -392,3 +392,45 @@ fn the_papers_sweep_sizes_give_the_papers_selection_counts() {
     );
     assert_eq!(bvae["kept"].as_array().unwrap().len(), 60);
 }
+
+#[test]
+fn stats_refuses_two_results_for_one_udr_model_and_a_metric_that_is_not_a_number() {
+    // Two stages' results carry the same coordinates: UDR model (β 2, seed 0) matches both.
+    let items = ["align_a", "align_b"]
+        .iter()
+        .flat_map(|stage| {
+            (0..2).map(move |s| {
+                (
+                    *stage,
+                    vec![
+                        ("beta", ParamValue::Float(2.0)),
+                        ("seed", ParamValue::Int(s)),
+                    ],
+                    json!({ "alignment": 0.5 + s as f64 / 10.0 }),
+                )
+            })
+        })
+        .collect();
+    let mut inputs = gathered("scores", items);
+    let udr = json!({
+        "library": { "model_scores": [0.7, 0.6] },
+        "models": (0..2).map(|s| json!({ "node": format!("bvae[beta=2,seed={s}]"), "coords": { "beta": 2.0, "seed": s } })).collect::<Vec<_>>(),
+    });
+    inputs.inputs.ports.insert(
+        "udr".into(),
+        vec![InputArtifact {
+            node: "udr[beta=2]".into(),
+            coords: vec![("beta".into(), ParamValue::Float(2.0))],
+            artifact: Artifact::Json(udr),
+        }],
+    );
+    let e = run(&analysis::stats::Stats, inputs, &[]).unwrap_err();
+    assert!(e.contains("2 results match UDR model 0"), "{e}");
+
+    let bad = gathered(
+        "scores",
+        vec![("align_a", vec![], json!({ "alignment": "high" }))],
+    );
+    let e = run(&analysis::stats::Stats, bad, &[]).unwrap_err();
+    assert!(e.contains("`alignment` is not a number"), "{e}");
+}

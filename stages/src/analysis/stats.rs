@@ -19,6 +19,10 @@
 //!   against `udr_metric` (default `alignment`) over the pairs, with the two-sided p-value of
 //!   scipy's `spearmanr` (t = ρ√((n−2)/((1+ρ)(1−ρ))) on n − 2 df; at least 3 pairs).
 //!
+//! The per-model results are gathered into one table by flow-collect, the code behind
+//! `flow collect` (typed coordinates, flattened fields), grouped per class and joined with the
+//! UDR models with polars.
+//!
 //! Output `result`: a table with one row per test: `test` ("welch" or "spearman"), `metric`,
 //! `class_a`, `class_b`, `n_a`, `n_b`, `mean_a`, `mean_b`, `statistic` (t or ρ), `df`, `p`
 //! (null where undefined). For a Spearman row, `class_a`/`class_b` are "udr"/the metric and the
@@ -34,6 +38,9 @@ use flow_engine::{
     RunContext, StageError, StageKind,
 };
 use serde_json::Value;
+
+use flow_collect::polars::prelude::{Column, DataType as PlDataType, IntoLazy, col};
+use flow_collect::{Collection, NodeRecord, StageTable, stage_table};
 
 use crate::analysis::welch::welch;
 use crate::matrix;
@@ -144,12 +151,6 @@ fn json_of<'a>(input: &'a InputArtifact, port: &str) -> Result<&'a Value, StageE
     }
 }
 
-/// Whether every coordinate of `sub` (a JSON object) is in `coords` with the same value.
-fn coords_contain(coords: &[(String, ParamValue)], sub: &serde_json::Map<String, Value>) -> bool {
-    sub.iter()
-        .all(|(k, v)| coords.iter().any(|(ck, cv)| ck == k && &cv.to_json() == v))
-}
-
 fn to_table(rows: &[Row]) -> Result<RecordBatch, StageError> {
     let s = |f: fn(&Row) -> &String| -> ArrayRef {
         Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
@@ -194,6 +195,209 @@ fn to_table(rows: &[Row]) -> Result<RecordBatch, StageError> {
         columns.into_iter().map(|(_, a)| a).collect(),
     )
     .map_err(|e| StageError::failed(e.to_string()))
+}
+
+/// The per-model results as one table — typed coordinates and flattened fields, by the code
+/// `flow collect` uses (flow-collect) — with each result's class beside it.
+fn results_table(scores: &[InputArtifact], class_by: &str) -> Result<StageTable, StageError> {
+    let records = scores
+        .iter()
+        .map(|s| {
+            Ok(NodeRecord {
+                node: s.node.clone(),
+                coords: s.coords.clone(),
+                key: None,
+                status: "cached".into(),
+                rows: vec![json_of(s, "scores")?.clone()],
+            })
+        })
+        .collect::<Result<Vec<_>, StageError>>()?;
+    let mut table = stage_table("scores", &records, &[], false).map_err(collect_error)?;
+    let classes = scores
+        .iter()
+        .map(|s| class_of(s, class_by))
+        .collect::<Result<Vec<_>, _>>()?;
+    table
+        .frame
+        .with_column(Column::new(CLASS.into(), classes))
+        .map_err(|e| collect_error(e.into()))?;
+    Ok(table)
+}
+
+/// The column of a result's class (a name no result field has: flow-collect's columns are
+/// `node`, `stage`, coordinates and result fields).
+const CLASS: &str = "stats class";
+
+/// Classes in order of first appearance, and `values[metric][class]`: the finite values of each
+/// metric per class (nulls and non-finite values left out), grouped with polars.
+fn values_per_class(
+    scores: &[InputArtifact],
+    metrics: &[String],
+    class_by: &str,
+) -> Result<(Vec<String>, Vec<Vec<Vec<f64>>>), StageError> {
+    // A metric that is there but not a number is an error, not a missing value.
+    for s in scores {
+        let v = json_of(s, "scores")?;
+        for m in metrics {
+            if let Some(x) = v.get(m) {
+                matrix::json_f64(x, m, "scores")?;
+            }
+        }
+    }
+    let table = results_table(scores, class_by)?;
+    let present: Vec<&String> = metrics
+        .iter()
+        .filter(|m| table.frame.column(m).is_ok())
+        .collect();
+    let grouped = table
+        .frame
+        .lazy()
+        .group_by_stable([col(CLASS)])
+        .agg(
+            present
+                .iter()
+                .map(|m| col(m.as_str()).cast(PlDataType::Float64))
+                .collect::<Vec<_>>(),
+        )
+        .collect()
+        .map_err(|e| collect_error(e.into()))?;
+    let classes: Vec<String> = grouped
+        .column(CLASS)
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| collect_error(e.into()))?
+        .iter()
+        .map(|c| c.unwrap_or_default().to_string())
+        .collect();
+    let mut values = vec![vec![Vec::new(); classes.len()]; metrics.len()];
+    for (m, metric) in metrics.iter().enumerate() {
+        if !present.contains(&metric) {
+            continue;
+        }
+        let lists = grouped
+            .column(metric)
+            .and_then(|c| c.list().cloned())
+            .map_err(|e| collect_error(e.into()))?;
+        for (c, list) in lists.amortized_iter().enumerate() {
+            let Some(list) = list else { continue };
+            let xs = list.as_ref().f64().map_err(|e| collect_error(e.into()))?;
+            values[m][c] = xs.iter().flatten().filter(|x| x.is_finite()).collect();
+        }
+    }
+    Ok((classes, values))
+}
+
+/// Each UDR model's score paired with `metric` of the result whose node coordinates contain
+/// all of the model's: a left join of the models on the per-model results over the model's
+/// coordinates (flow-collect's join); more than one match is an error.
+fn udr_pairs(
+    udr: &[InputArtifact],
+    scores: &[InputArtifact],
+    variant: &str,
+    metric: &str,
+) -> Result<(Vec<f64>, Vec<f64>), StageError> {
+    let mut models = Vec::new();
+    for u in udr {
+        let v = json_of(u, "udr")?;
+        let ms = matrix::json_vec(
+            matrix::field(matrix::field(v, variant, "udr")?, "model_scores", "udr")?,
+            "model_scores",
+            "udr",
+        )?;
+        let listed = v.get("models").and_then(Value::as_array).ok_or_else(|| {
+            StageError::input(
+                "udr",
+                format!("`{}` has no `models` (which model is which)", u.node),
+            )
+        })?;
+        for (i, &score) in ms.iter().enumerate() {
+            let Some(coords) = listed
+                .get(i)
+                .and_then(|m| m.get("coords"))
+                .and_then(Value::as_object)
+                .filter(|c| !c.is_empty())
+            else {
+                continue;
+            };
+            models.push(NodeRecord {
+                node: format!("{}#{i}", u.node),
+                coords: coords
+                    .iter()
+                    .map(|(k, v)| (k.clone(), param_value(v)))
+                    .collect(),
+                key: None,
+                status: "cached".into(),
+                rows: vec![serde_json::json!({ "score": score, "model": i })],
+            });
+        }
+    }
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    if models.is_empty() {
+        return Ok((xs, ys));
+    }
+    let models = stage_table("udr", &models, &[], false).map_err(collect_error)?;
+    let results = results_table(scores, "stage")?;
+    // A model coordinate no result has: nothing can contain the model's coordinates.
+    if models.coords.iter().any(|c| !results.coords.contains(c)) {
+        return Ok((xs, ys));
+    }
+    let joined = Collection::join(vec![models, results])
+        .map_err(collect_error)?
+        .frame;
+    let f64s = |name: &str| -> Vec<Option<f64>> {
+        joined
+            .column(name)
+            .and_then(|c| c.cast(&PlDataType::Float64))
+            .and_then(|c| c.f64().cloned())
+            .map(|c| c.iter().collect())
+            .unwrap_or_else(|_| vec![None; joined.height()])
+    };
+    let nodes: Vec<String> = joined
+        .column("udr.node")
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| collect_error(e.into()))?
+        .iter()
+        .map(|n| n.unwrap_or_default().to_string())
+        .collect();
+    let matched: Vec<bool> = joined
+        .column("scores.node")
+        .map(|c| c.is_not_null().iter().map(|b| b == Some(true)).collect())
+        .map_err(|e| collect_error(e.into()))?;
+    let (score, value) = (f64s("udr.score"), f64s(&format!("scores.{metric}")));
+    for (r, node) in nodes.iter().enumerate() {
+        let matches = (0..nodes.len())
+            .filter(|&q| nodes[q] == *node && matched[q])
+            .count();
+        if matches > 1 {
+            let i = node.rsplit('#').next().unwrap_or("?");
+            return Err(StageError::input(
+                "scores",
+                format!("{matches} results match UDR model {i} ({node}); pair them one to one"),
+            ));
+        }
+        if let (Some(x), Some(y)) = (score[r], value[r])
+            && x.is_finite()
+            && y.is_finite()
+        {
+            xs.push(x);
+            ys.push(y);
+        }
+    }
+    Ok((xs, ys))
+}
+
+/// A JSON coordinate as a parameter value (integers stay integers).
+fn param_value(v: &Value) -> ParamValue {
+    match v {
+        Value::Bool(b) => ParamValue::Bool(*b),
+        Value::Number(n) if n.is_i64() => ParamValue::Int(n.as_i64().unwrap_or_default()),
+        Value::Number(n) => ParamValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+        Value::String(s) => ParamValue::Str(s.clone()),
+        other => ParamValue::Str(other.to_string()),
+    }
+}
+
+fn collect_error(e: flow_collect::CollectError) -> StageError {
+    StageError::failed(format!("building the results table: {e}"))
 }
 
 pub struct Stats;
@@ -293,89 +497,13 @@ impl StageKind for Stats {
         if scores.is_empty() {
             return Err(StageError::input("scores", "no results given"));
         }
-        let mut classes: Vec<String> = Vec::new();
-        let mut values: Vec<Vec<Vec<f64>>> = vec![Vec::new(); metrics.len()];
-        for input in scores {
-            let v = json_of(input, "scores")?;
-            let class = class_of(input, class_by)?;
-            let c = match classes.iter().position(|x| x == &class) {
-                Some(c) => c,
-                None => {
-                    classes.push(class);
-                    values.iter_mut().for_each(|m| m.push(Vec::new()));
-                    classes.len() - 1
-                }
-            };
-            for (m, metric) in metrics.iter().enumerate() {
-                if let Some(x) = v.get(metric) {
-                    let x = matrix::json_f64(x, metric, "scores")?;
-                    if x.is_finite() {
-                        values[m][c].push(x);
-                    }
-                }
-            }
-        }
+        let (classes, values) = values_per_class(scores, &metrics, class_by)?;
         let mut rows = welch_rows(&metrics, &classes, &values);
 
         if inputs.is_connected("udr") {
             let variant = p.udr_variant.as_str();
             let metric = p.udr_metric.as_str();
-            let (mut xs, mut ys) = (Vec::new(), Vec::new());
-            for u in inputs.all("udr") {
-                let v = json_of(u, "udr")?;
-                let ms = matrix::json_vec(
-                    matrix::field(matrix::field(v, variant, "udr")?, "model_scores", "udr")?,
-                    "model_scores",
-                    "udr",
-                )?;
-                let models = v.get("models").and_then(Value::as_array).ok_or_else(|| {
-                    StageError::input(
-                        "udr",
-                        format!("`{}` has no `models` (which model is which)", u.node),
-                    )
-                })?;
-                for (i, &score) in ms.iter().enumerate() {
-                    let Some(coords) = models
-                        .get(i)
-                        .and_then(|m| m.get("coords"))
-                        .and_then(Value::as_object)
-                    else {
-                        continue;
-                    };
-                    if coords.is_empty() {
-                        continue;
-                    }
-                    let matches: Vec<&InputArtifact> = scores
-                        .iter()
-                        .filter(|s| coords_contain(&s.coords, coords))
-                        .collect();
-                    let found = match matches.as_slice() {
-                        [one] => json_of(one, "scores")?
-                            .get(metric)
-                            .map(|x| matrix::json_f64(x, metric, "scores"))
-                            .transpose()?,
-                        [] => None,
-                        _ => {
-                            return Err(StageError::input(
-                                "scores",
-                                format!(
-                                    "{} results match UDR model {} ({}); pair them one to one",
-                                    matches.len(),
-                                    i,
-                                    Value::Object(coords.clone())
-                                ),
-                            ));
-                        }
-                    };
-                    if let Some(y) = found
-                        && score.is_finite()
-                        && y.is_finite()
-                    {
-                        xs.push(score);
-                        ys.push(y);
-                    }
-                }
-            }
+            let (xs, ys) = udr_pairs(inputs.all("udr"), scores, variant, metric)?;
             let (rho, df, pval) = spearman_test(&xs, &ys);
             rows.push(Row {
                 test: "spearman".into(),
