@@ -228,13 +228,16 @@ fn results_table(scores: &[InputArtifact], class_by: &str) -> Result<StageTable,
 /// `node`, `stage`, coordinates and result fields).
 const CLASS: &str = "stats class";
 
+/// Classes in order of first appearance, and `values[metric][class]`.
+type ClassValues = (Vec<String>, Vec<Vec<Vec<f64>>>);
+
 /// Classes in order of first appearance, and `values[metric][class]`: the finite values of each
 /// metric per class (nulls and non-finite values left out), grouped with polars.
 fn values_per_class(
     scores: &[InputArtifact],
     metrics: &[String],
     class_by: &str,
-) -> Result<(Vec<String>, Vec<Vec<Vec<f64>>>), StageError> {
+) -> Result<ClassValues, StageError> {
     // A metric that is there but not a number is an error, not a missing value.
     for s in scores {
         let v = json_of(s, "scores")?;
