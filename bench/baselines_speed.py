@@ -26,14 +26,13 @@ Results: printed, and written to bench/results/baselines_speed.json.
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchenv import BENCH, REPO, ensure_venv, write_results  # noqa: E402
+from benchenv import BENCH, REPO, ensure_venv, median_time, write_results  # noqa: E402
 
 ensure_venv(
     ["numpy", "sklearn", "pyarrow", "threadpoolctl"],
@@ -99,15 +98,6 @@ def pixels(path):
     table = pyarrow.ipc.open_file(str(path)).read_all()
     column = table.column("pixels").combine_chunks()
     return np.asarray(column.values.to_numpy(zero_copy_only=False), dtype=np.float64).reshape(len(table), -1)
-
-
-def median_time(reps, f):
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main():

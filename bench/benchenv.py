@@ -46,3 +46,16 @@ def write_results(out: Path, results: dict) -> None:
     out.write_text(json.dumps(results, indent=2) + "\n")
     shown = out.relative_to(REPO) if out.resolve().is_relative_to(REPO) else out
     print(f"wrote {shown}", file=sys.stderr)
+
+
+def median_time(reps: int, f) -> float:
+    """The median wall time of `reps` calls of `f`, in seconds."""
+    import statistics
+    import time
+
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)

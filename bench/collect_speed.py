@@ -20,14 +20,13 @@ bench/results/collect_speed.json.
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchenv import BENCH, REPO, ensure_venv, write_results  # noqa: E402
+from benchenv import BENCH, REPO, ensure_venv, median_time, write_results  # noqa: E402
 
 ensure_venv(["pandas", "pyarrow"], ["pandas", "pyarrow"])
 
@@ -64,15 +63,6 @@ pd.json_normalize(records).to_parquet("anchor.parquet")
 """
 
 
-def timed(reps, f):
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nodes", type=int, default=2000)
@@ -89,8 +79,8 @@ def main():
     flow("run", "p.toml", "--progress", "none")
     print(f"ran {2 * args.nodes} nodes (or found them cached) in {time.perf_counter() - t:.1f} s")
 
-    to_parquet = timed(args.reps, lambda: flow("collect", "p.toml", "stats", "--to", "stats.parquet"))
-    to_terminal = timed(args.reps, lambda: flow("collect", "p.toml", "stats"))
+    to_parquet = median_time(args.reps, lambda: flow("collect", "p.toml", "stats", "--to", "stats.parquet"))
+    to_terminal = median_time(args.reps, lambda: flow("collect", "p.toml", "stats"))
     frame = pd.read_parquet(work / "stats.parquet")
     assert len(frame) == args.nodes, len(frame)
 
@@ -108,14 +98,14 @@ def main():
         df.to_parquet(work / "anchor.parquet")
         return df
 
-    anchor = timed(args.reps, hand_written)
+    anchor = median_time(args.reps, hand_written)
     assert len(hand_written()) == args.nodes
 
     # The same script as a user runs it: a fresh interpreter, its imports, and `flow plan` to
     # find the result folders.
     script = work / "anchor.py"
     script.write_text(ANCHOR_SCRIPT.format(flow=args.flow))
-    anchor_process = timed(args.reps, lambda: subprocess.run(
+    anchor_process = median_time(args.reps, lambda: subprocess.run(
         [sys.executable, str(script)], cwd=work, check=True, capture_output=True))
 
     results = [
