@@ -185,6 +185,14 @@ impl StageError {
         }
     }
 
+    /// `Ok` when the count param `name` is at least 1, else "must be ≥ 1, got VALUE".
+    pub fn require_count(name: &str, value: i64) -> Result<(), StageError> {
+        if value < 1 {
+            return Err(StageError::param(name, format!("must be ≥ 1, got {value}")));
+        }
+        Ok(())
+    }
+
     pub fn failed(message: impl Into<String>) -> Self {
         StageError::Failed(message.into())
     }

@@ -412,11 +412,8 @@ impl StageKind for Select {
         if p.metric.is_empty() {
             return Err(StageError::param("metric", "must name a field"));
         }
-        if p.keep == Keep::Count && p.count < 1 {
-            return Err(StageError::param(
-                "count",
-                format!("must be ≥ 1, got {}", p.count),
-            ));
+        if p.keep == Keep::Count {
+            StageError::require_count("count", p.count)?;
         }
         if p.keep == Keep::Fraction && !(p.fraction > 0.0 && p.fraction <= 1.0) {
             return Err(StageError::param("fraction", "must be in (0, 1]"));

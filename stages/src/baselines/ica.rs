@@ -120,9 +120,7 @@ impl StageKind for IcaUnits {
     ) -> Result<(), StageError> {
         let p: IcaParams = params.parse()?;
         for (name, value) in [("latents", p.latents), ("max_iter", p.max_iter)] {
-            if value < 1 {
-                return Err(StageError::param(name, format!("must be ≥ 1, got {value}")));
-            }
+            StageError::require_count(name, value)?;
         }
         if p.tol <= 0.0 {
             return Err(StageError::param(

@@ -113,13 +113,7 @@ impl StageKind for PcaBasis {
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
         let p: PcaParams = params.parse()?;
-        if p.max_components < 1 {
-            return Err(StageError::param(
-                "max_components",
-                format!("must be ≥ 1, got {}", p.max_components),
-            ));
-        }
-        Ok(())
+        StageError::require_count("max_components", p.max_components)
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {

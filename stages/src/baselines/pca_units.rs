@@ -120,13 +120,7 @@ impl StageKind for PcaUnits {
         _connected: &flow_engine::ConnectedPorts,
     ) -> Result<(), StageError> {
         let p: PcaUnitsParams = params.parse()?;
-        if p.latents < 1 {
-            return Err(StageError::param(
-                "latents",
-                format!("must be ≥ 1, got {}", p.latents),
-            ));
-        }
-        Ok(())
+        StageError::require_count("latents", p.latents)
     }
 
     fn run(&self, inputs: &Inputs, ctx: &RunContext) -> Result<Outputs, StageError> {

@@ -113,9 +113,7 @@ impl StageKind for UnitSubsets {
             ("min_size", p.min_size),
             ("max_size", p.max_size),
         ] {
-            if value < 1 {
-                return Err(StageError::param(name, format!("must be ≥ 1, got {value}")));
-            }
+            StageError::require_count(name, value)?;
         }
         if let Some(bad) = p.sizes.iter().find(|&&s| s < 1) {
             return Err(StageError::param(

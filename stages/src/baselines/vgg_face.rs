@@ -180,12 +180,7 @@ impl StageKind for VggFace {
                 format!("must be positive, got {}", p.pixel_scale),
             ));
         }
-        if p.batch < 1 {
-            return Err(StageError::param(
-                "batch",
-                format!("must be ≥ 1, got {}", p.batch),
-            ));
-        }
+        StageError::require_count("batch", p.batch)?;
         device::check(params)?;
         VggFace::layout(&p).map(|_| ())
     }
