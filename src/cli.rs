@@ -133,6 +133,10 @@ pub struct RunArgs {
     /// How progress is shown
     #[arg(long, value_enum, default_value_t = ProgressChoice::Auto)]
     pub progress: ProgressChoice,
+    /// Where the pipeline's `[publish]` outputs are written [default: `results/<pipeline>/`
+    /// beside the pipeline file]
+    #[arg(long, value_name = "DIR")]
+    pub results: Option<std::path::PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@ mod export;
 mod kinds;
 mod node;
 mod plan;
+mod publish;
 mod run;
 mod show;
 mod stage;

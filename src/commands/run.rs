@@ -15,6 +15,7 @@ use flow_engine::exec::session::{RunOptions, RunReport, run as run_plan};
 use flow_slurm::config::executor_kind;
 use flow_slurm::{SlurmConfig, SlurmExecutor};
 
+use crate::commands::publish;
 use crate::progress::{ProgressMode, TerminalProgress};
 
 use crate::cli::{ExecutorChoice, Global, ProgressChoice, RunArgs};
@@ -51,6 +52,7 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
     let ws = Workspace::open(global, Some(&args.pipeline.file))?;
     let (pipeline, plan) = ws.load(&args.pipeline.file, &args.pipeline.sets)?;
     let forced = select_nodes(&plan, &args.force, "--force")?;
+    let publications = publish::check(&pipeline, &plan)?;
     let wanted = if args.until.is_empty() {
         vec![true; plan.len()]
     } else {
@@ -134,6 +136,19 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
         "{}",
         summary(&plan.name, &report, started.elapsed().as_secs_f64())
     );
+    if !publications.is_empty() && !report.cancelled {
+        let dir = publish::results_dir(&pipeline, args.results.as_deref());
+        let (written, stale) = publish::publish(&ws, &pipeline, &plan, &publications, &dir)?;
+        for path in &written {
+            eprintln!("flow: published {}", path.display());
+        }
+        for path in &stale {
+            eprintln!(
+                "flow: not published (its node has no result): {}",
+                dir.join(path).display()
+            );
+        }
+    }
     Ok(if report.cancelled {
         130
     } else if report.ok() {

@@ -10,6 +10,7 @@ pub mod baselines;
 pub mod generic;
 pub mod images;
 pub mod matrix;
+pub mod report;
 pub mod table;
 pub mod training;
 pub mod world;
@@ -56,5 +57,6 @@ pub fn catalog() -> Catalog {
     c.register(baselines::unit_subsets::UnitSubsets);
     c.register(baselines::aam::Aam);
     c.register(baselines::vgg_face::VggFace);
+    c.register(report::stage::Report);
     c
 }

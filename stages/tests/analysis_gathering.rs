@@ -165,7 +165,7 @@ fn select_keeps_the_k_lowest_reconstruction_errors_per_n_with_ties_in_gathered_o
         &[
             ("metric", ParamValue::Str("reconstruction_error".into())),
             ("direction", ParamValue::Str("lower".into())),
-            ("group_by", ParamValue::Str("latents".into())),
+            ("per", ParamValue::Str("latents".into())),
             ("keep", ParamValue::Str("count".into())),
             ("count", ParamValue::Int(2)),
         ],
@@ -193,7 +193,7 @@ fn select_keeps_the_highest_elbos_per_n() {
         models("vae", "elbo", &rows),
         &[
             ("metric", ParamValue::Str("elbo".into())),
-            ("group_by", ParamValue::Str("latents".into())),
+            ("per", ParamValue::Str("latents".into())),
             ("keep", ParamValue::Str("count".into())),
             ("count", ParamValue::Int(2)),
         ],
@@ -238,7 +238,7 @@ fn select_names_a_missing_field_and_a_missing_group_axis() {
         models("ae", "loss", &rows),
         &[
             ("metric", ParamValue::Str("loss".into())),
-            ("group_by", ParamValue::Str("beta".into())),
+            ("per", ParamValue::Str("beta".into())),
         ],
     );
     assert!(
@@ -369,7 +369,7 @@ fn the_papers_sweep_sizes_give_the_papers_selection_counts() {
         &[
             ("metric", ParamValue::Str("reconstruction_error".into())),
             ("direction", ParamValue::Str("lower".into())),
-            ("group_by", ParamValue::Str("latents".into())),
+            ("per", ParamValue::Str("latents".into())),
             ("keep", ParamValue::Str("count".into())),
             ("count", ParamValue::Int(10)),
         ],

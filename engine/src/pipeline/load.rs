@@ -32,6 +32,8 @@ pub struct RawPipeline {
     pub name: Option<Spanned<String>>,
     pub stages: IndexMap<String, RawStage>,
     pub executor: Option<RawTable>,
+    /// `[publish]`: result file → `stage.port[/file]` (a child's entries override its parent's).
+    pub publish: RawTable,
 }
 
 /// Why a pipeline could not be loaded: diagnostics over the sources read so far.
@@ -41,7 +43,7 @@ pub struct LoadFailure {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-const TOP_KEYS: &[&str] = &["pipeline", "stages", "executor"];
+const TOP_KEYS: &[&str] = &["pipeline", "stages", "executor", "publish"];
 const PIPELINE_KEYS: &[&str] = &["name", "extends", "description"];
 
 /// Reads `path` (and what it extends) and applies `sets` (each `stage.key=value`).
@@ -116,6 +118,7 @@ fn load_file(
     let mut extends = None;
     let mut stages = IndexMap::new();
     let mut executor = None;
+    let mut publish = RawTable::new();
     for (key, entry) in doc {
         match key.as_str() {
             "pipeline" => match entry.value.value {
@@ -182,6 +185,14 @@ fn load_file(
                     "expected [stages.NAME] tables",
                 )),
             },
+            "publish" => match entry.value.value {
+                RawValue::Table(t) => publish = t,
+                other => diagnostics.push(Diagnostic::at(
+                    &entry.value.span,
+                    format!("`publish` must be a table, found {}", other.type_name()),
+                    "expected [publish]",
+                )),
+            },
             "executor" => match entry.value.value {
                 RawValue::Table(t) => executor = Some(t),
                 other => diagnostics.push(Diagnostic::at(
@@ -197,7 +208,9 @@ fn load_file(
                     "unknown key",
                 )
                 .suggest(did_you_mean(other, TOP_KEYS.iter().copied()))
-                .help("a pipeline has [pipeline], [stages.NAME] tables and optionally [executor]"),
+                .help(
+                    "a pipeline has [pipeline], [stages.NAME] tables and optionally [executor] and [publish]",
+                ),
             ),
         }
     }
@@ -207,6 +220,7 @@ fn load_file(
         name,
         stages,
         executor,
+        publish,
     };
     if let Some(ext) = extends {
         let parent_path = sources.base_dir(file).join(&ext.value);
@@ -272,11 +286,14 @@ fn merge(parent: RawPipeline, child: RawPipeline) -> RawPipeline {
             }
         }
     }
+    let mut publish = parent.publish;
+    publish.extend(child.publish);
     RawPipeline {
         path: child.path,
         name: child.name.or(parent.name),
         stages,
         executor: child.executor.or(parent.executor),
+        publish,
     }
 }
 

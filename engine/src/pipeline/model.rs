@@ -57,6 +57,18 @@ pub struct StageDecl {
     pub threads: Option<usize>,
 }
 
+/// One `[publish]` entry: an output the pipeline writes to a stable path after a run.
+#[derive(Clone, Debug)]
+pub struct Publication {
+    /// Relative to the pipeline's results directory, e.g. `report.html`.
+    pub path: String,
+    pub stage: String,
+    pub port: String,
+    /// For a `files` port: the one file of it to publish (`report.page/report.html`).
+    pub file: Option<String>,
+    pub span: Span,
+}
+
 /// A whole validated pipeline.
 pub struct Pipeline {
     pub name: String,
@@ -67,6 +79,8 @@ pub struct Pipeline {
     pub stages: Vec<StageDecl>,
     /// The `[executor]` table, for executors that read one.
     pub executor: Option<RawTable>,
+    /// `[publish]` entries, in file order.
+    pub publish: Vec<Publication>,
 }
 
 impl Pipeline {

@@ -12,7 +12,8 @@
 //!
 //! Informative units: variance (ddof 0) of the raw activations over all images ≥ `var_threshold`,
 //! or the optional `informative` port. Rows of `units` are matched to the responses' images.
-//! A zero-variance neuron is an error naming it; no informative unit is an error too.
+//! A zero-variance neuron is an error naming it. No informative unit (a collapsed model) gives
+//! null measures and a `note`, not an error.
 //!
 //! Output `result` (JSON): `abs_corr` (informative units × neurons), `ratio`, `best_unit`,
 //! `unique_units`, `unit_best_ratio`, `avg_corr_ratio`, `mean_ratio_all_neurons`,
@@ -73,10 +74,20 @@ pub fn compute(
     matrix::reject_constant_columns(responses, None, "responses", "neuron")?;
     let used: Vec<usize> = (0..units.ncols()).filter(|&u| informative[u]).collect();
     if used.is_empty() {
-        return Err(StageError::input(
-            "units",
-            "has no informative unit (variance ≥ var_threshold)",
-        ));
+        // A collapsed model: the ratios are undefined (null), not an error, so the model stays
+        // in its sweep's tables.
+        return Ok(serde_json::json!({
+            "abs_corr": [],
+            "ratio": [],
+            "best_unit": [],
+            "unique_units": [],
+            "unit_best_ratio": [],
+            "avg_corr_ratio": null,
+            "mean_ratio_all_neurons": null,
+            "unit_proportion": null,
+            "informative": informative,
+            "note": "no informative unit (variance ≥ var_threshold): the ratios are undefined",
+        }));
     }
     let x = matrix::take_cols(&units.data, &used);
     let r = pearson_between(&x, &responses.data);

@@ -19,7 +19,9 @@
 //! The `split` table's `shared` column (bool: true = used for matching and regression, false =
 //! held out) selects the images; a split without `shared` may give it as `train`. Rows are
 //! matched to the responses' images. Errors: no held-out or fewer than 2 shared images, a
-//! neuron or informative unit constant over the shared images, no informative unit.
+//! neuron or informative unit constant over the shared images. A model without an informative
+//! unit (collapsed) is not an error: its distances are null and every held-out image decodes to
+//! the units' shared means, with a `note` saying so.
 //!
 //! Reconstructions (Fig. 6c): with a trained model on the optional `weights` input (a `train`
 //! node's weights, whose latent means are the `units`), the predicted units of each held-out
@@ -111,10 +113,27 @@ fn compute_impl(
     }
     let used: Vec<usize> = (0..units.ncols()).filter(|&u| informative[u]).collect();
     if used.is_empty() {
-        return Err(StageError::input(
-            "units",
-            "has no informative unit (variance ≥ var_threshold)",
-        ));
+        // Nothing to match: every held-out image decodes to the shared mean of each unit, and
+        // the distances are undefined (null), so a collapsed model stays in its sweep's tables.
+        let (all_mean, _) = matrix::column_stats(&units.data, Some(&sh));
+        let decoded = Mat::<f64>::from_fn(held.len(), units.ncols(), |_, u| all_mean[u]);
+        let heldout_ids: Option<Vec<&str>> = responses
+            .ids
+            .as_ref()
+            .map(|ids| held.iter().map(|&i| ids[i].as_str()).collect());
+        return Ok(json!({
+            "corr": [],
+            "match_unit": [],
+            "match_neuron": [],
+            "match_cost": null,
+            "slope": [],
+            "intercept": [],
+            "cosine_distance": vec![serde_json::Value::Null; held.len()],
+            "mean_cosine_distance": null,
+            "heldout_images": heldout_ids,
+            "decoded_units": matrix::mat_rows(&decoded),
+            "note": "no informative unit (variance ≥ var_threshold): nothing to decode",
+        }));
     }
     // z-score with the shared images' statistics (one pass for the stats, one per row set).
     let x = matrix::take_cols(&units.data, &used);

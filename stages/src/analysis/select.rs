@@ -10,7 +10,7 @@
 //! One kind does all four (there is no second way): models come either as gathered per-model
 //! results (`results`: e.g. `train.result`; the score is the field `metric`, a dotted path) or
 //! as gathered `udr` results (`udr`: the score is the model score of the UDR variant named by
-//! `metric`). Models are grouped by the sweep coordinate `group_by` ("" = one group), ranked
+//! `metric`). Models are grouped by the sweep coordinate `per` ("" = one group), ranked
 //! within their group by score (`direction`; ties keep the gathered order), and kept by `keep`:
 //! - `count`: the best `count` of each group (a group with fewer scored models keeps them all);
 //! - `fraction`: the best ⌈`fraction` × scored⌉ of each group (the paper's 15 %);
@@ -20,7 +20,7 @@
 //! A model whose score is missing (null, not finite) is never kept.
 //!
 //! The paper's rules as params: AE `metric = "reconstruction_error"`, `direction = "lower"`,
-//! `group_by = "latents"`, `keep = "count"`, `count = 10` (10 of 20 seeds per N: 50 of 100); VAE
+//! `per = "latents"`, `keep = "count"`, `count = 10` (10 of 20 seeds per N: 50 of 100); VAE
 //! the same with `metric = "elbo"`, `direction = "higher"`; classifier `metric = "accuracy"`,
 //! `keep = "threshold"`, `threshold = 0.95`; β-VAE `udr = "udr"`, `metric = "library"`,
 //! `keep = "fraction"`, `fraction = 0.15`.
@@ -47,7 +47,7 @@ use crate::matrix;
 struct SelectParams {
     metric: String,
     direction: Direction,
-    group_by: String,
+    per: String,
     keep: Keep,
     count: i64,
     fraction: f64,
@@ -97,7 +97,7 @@ fn group_of(
         StageError::input(
             port,
             format!(
-                "{node} has no sweep coordinate `{group_by}` to group by (it has: {})",
+                "{node} has no sweep coordinate `{group_by}` to select per (it has: {})",
                 coords.keys().cloned().collect::<Vec<_>>().join(", ")
             ),
         )
@@ -134,7 +134,7 @@ fn from_results(inputs: &Inputs, p: &SelectParams) -> Result<Vec<Candidate>, Sta
             .iter()
             .map(|(k, v)| (k.clone(), v.to_json()))
             .collect();
-        let group = group_of(&coords, &p.group_by, &item.node, "results")?;
+        let group = group_of(&coords, &p.per, &item.node, "results")?;
         out.push(Candidate {
             node: item.node.clone(),
             coords,
@@ -167,7 +167,7 @@ fn from_udr(inputs: &Inputs, p: &SelectParams) -> Result<Vec<Candidate>, StageEr
                 .and_then(|m| m["coords"].as_object())
                 .cloned()
                 .unwrap_or_default();
-            let group = group_of(&coords, &p.group_by, &node, "udr")?;
+            let group = group_of(&coords, &p.per, &node, "udr")?;
             out.push(Candidate {
                 node,
                 coords,
@@ -315,7 +315,7 @@ impl StageKind for Select {
                 "which scores are better",
             ),
             ParamSpec::with_default(
-                "group_by",
+                "per",
                 ParamType::Str,
                 ParamValue::Str(String::new()),
                 "the sweep coordinate whose values are selected from separately (\"\": all together)",
@@ -481,7 +481,7 @@ mod tests {
         let p = SelectParams {
             metric: "library".into(),
             direction: Direction::Higher,
-            group_by: String::new(),
+            per: String::new(),
             keep: Keep::Fraction,
             count: 0,
             fraction,

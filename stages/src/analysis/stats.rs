@@ -15,9 +15,20 @@
 //!   with at least 2 values each, for each metric.
 //! - With `udr` connected (gathered `udr` results): each UDR model (its latents' node
 //!   coordinates, from the result's `models`) is paired with the `scores` result whose node
-//!   coordinates contain all of the model's; Spearman's ρ of the UDR score (`udr_variant`)
+//!   coordinates contain all of the model's, among the results that have `udr_metric` (and, with
+//!   `udr_scores`, come from that stage: e.g. `align_bvae`, not the mixture's alignment); Spearman's ρ of the UDR score (`udr_variant`)
 //!   against `udr_metric` (default `alignment`) over the pairs, with the two-sided p-value of
-//!   scipy's `spearmanr` (t = ρ√((n−2)/((1+ρ)(1−ρ))) on n − 2 df; at least 3 pairs).
+//!   scipy's `spearmanr` (t = ρ√((n−2)/((1+ρ)(1−ρ))) on n − 2 df; at least 3 pairs): the
+//!   "across β" relation of Fig. 3d.
+//! - Also with `udr`: the same pairs **within** each `udr` node (one per β when `udr` is
+//!   gathered with `group_by = "beta"`; Fig. 3e, "networks with the same … β"). **flow's
+//!   choice** (the paper names no test): ranks taken within each group and centred on their
+//!   group mean, Pearson's r over all pairs pooled, tested as a partial correlation with one
+//!   mean per group removed (t on n − G − 1 df); test `spearman_within`.
+//! - With `udr_by` (a numeric sweep coordinate of the UDR models, e.g. `beta`): Spearman of the
+//!   coordinate against the UDR score ("higher β, higher UDR", a finding the paper replicates).
+//! - A result whose metric field is a list of numbers (e.g. `neuron-subsets`' `alignment`, one
+//!   per subset) gives one value per element: the neuron-subset ceiling enters as a sample.
 //!
 //! The per-model results are gathered into one table by flow-collect, the code behind
 //! `flow collect` (typed coordinates, flattened fields), grouped per class and joined with the
@@ -45,7 +56,7 @@ use flow_collect::{Collection, NodeRecord, StageTable, stage_table};
 use crate::analysis::welch::welch;
 use crate::matrix;
 use flow_numeric::moments::mean;
-use flow_numeric::spearman::spearman;
+use flow_numeric::spearman::{rank_average, spearman};
 use flow_numeric::student_t::two_sided_p;
 
 pub const DEFAULT_METRICS: &str =
@@ -198,30 +209,70 @@ fn to_table(rows: &[Row]) -> Result<RecordBatch, StageError> {
 }
 
 /// The per-model results as one table — typed coordinates and flattened fields, by the code
-/// `flow collect` uses (flow-collect) — with each result's class beside it.
-fn results_table(scores: &[InputArtifact], class_by: &str) -> Result<StageTable, StageError> {
+/// `flow collect` uses (flow-collect) — with each result's class beside it. With `samples`,
+/// a result whose field among them is a list of numbers gives one row per element (element i
+/// of every such list in row i; the other fields repeated): a sample of several values from one
+/// node, such as `neuron-subsets`' alignment of each subset.
+fn results_table(
+    scores: &[InputArtifact],
+    class_by: &str,
+    samples: &[String],
+) -> Result<StageTable, StageError> {
+    let mut classes = Vec::new();
     let records = scores
         .iter()
         .map(|s| {
+            let rows = sample_rows(s, samples)?;
+            let class = class_of(s, class_by)?;
+            classes.extend(std::iter::repeat_n(class, rows.len()));
             Ok(NodeRecord {
                 node: s.node.clone(),
                 coords: s.coords.clone(),
                 key: None,
                 status: "cached".into(),
-                rows: vec![json_of(s, "scores")?.clone()],
+                rows,
             })
         })
         .collect::<Result<Vec<_>, StageError>>()?;
     let mut table = stage_table("scores", &records, &[], false).map_err(collect_error)?;
-    let classes = scores
-        .iter()
-        .map(|s| class_of(s, class_by))
-        .collect::<Result<Vec<_>, _>>()?;
     table
         .frame
         .with_column(Column::new(CLASS.into(), classes))
         .map_err(|e| collect_error(e.into()))?;
     Ok(table)
+}
+
+/// One result as rows: itself, or one row per element of its list-valued `samples` fields
+/// (which must have equal lengths).
+fn sample_rows(input: &InputArtifact, samples: &[String]) -> Result<Vec<Value>, StageError> {
+    let v = json_of(input, "scores")?;
+    let lists: Vec<(&String, &Vec<Value>)> = samples
+        .iter()
+        .filter_map(|m| v.get(m).and_then(Value::as_array).map(|a| (m, a)))
+        .collect();
+    let Some((first, head)) = lists.first() else {
+        return Ok(vec![v.clone()]);
+    };
+    if let Some((other, list)) = lists.iter().find(|(_, a)| a.len() != head.len()) {
+        return Err(StageError::input(
+            "scores",
+            format!(
+                "`{}`: lists `{first}` ({}) and `{other}` ({}) differ in length",
+                input.node,
+                head.len(),
+                list.len()
+            ),
+        ));
+    }
+    Ok((0..head.len())
+        .map(|i| {
+            let mut row = v.clone();
+            for (m, list) in &lists {
+                row[m.as_str()] = list[i].clone();
+            }
+            row
+        })
+        .collect())
 }
 
 /// The column of a result's class (a name no result field has: flow-collect's columns are
@@ -242,12 +293,20 @@ fn values_per_class(
     for s in scores {
         let v = json_of(s, "scores")?;
         for m in metrics {
-            if let Some(x) = v.get(m) {
-                matrix::json_f64(x, m, "scores")?;
+            match v.get(m) {
+                Some(Value::Array(xs)) => {
+                    for x in xs {
+                        matrix::json_f64(x, m, "scores")?;
+                    }
+                }
+                Some(x) => {
+                    matrix::json_f64(x, m, "scores")?;
+                }
+                None => {}
             }
         }
     }
-    let table = results_table(scores, class_by)?;
+    let table = results_table(scores, class_by, metrics)?;
     let present: Vec<&String> = metrics
         .iter()
         .filter(|m| table.frame.column(m).is_ok())
@@ -297,7 +356,7 @@ fn udr_pairs(
     scores: &[InputArtifact],
     variant: &str,
     metric: &str,
-) -> Result<(Vec<f64>, Vec<f64>), StageError> {
+) -> Result<UdrPairs, StageError> {
     let mut models = Vec::new();
     for u in udr {
         let v = json_of(u, "udr")?;
@@ -333,15 +392,15 @@ fn udr_pairs(
             });
         }
     }
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let mut pairs = UdrPairs::default();
     if models.is_empty() {
-        return Ok((xs, ys));
+        return Ok(pairs);
     }
     let models = stage_table("udr", &models, &[], false).map_err(collect_error)?;
-    let results = results_table(scores, "stage")?;
+    let results = results_table(scores, "stage", &[])?;
     // A model coordinate no result has: nothing can contain the model's coordinates.
     if models.coords.iter().any(|c| !results.coords.contains(c)) {
-        return Ok((xs, ys));
+        return Ok(pairs);
     }
     let joined = Collection::join(vec![models, results])
         .map_err(collect_error)?
@@ -381,8 +440,102 @@ fn udr_pairs(
             && x.is_finite()
             && y.is_finite()
         {
-            xs.push(x);
-            ys.push(y);
+            pairs.udr.push(x);
+            pairs.metric.push(y);
+            pairs.group.push(
+                node.rsplit_once('#')
+                    .map_or(node.as_str(), |(g, _)| g)
+                    .to_string(),
+            );
+        }
+    }
+    Ok(pairs)
+}
+
+/// UDR scores paired with a per-model metric, and the `udr` node (the group, e.g. one β) each
+/// pair comes from.
+#[derive(Default)]
+struct UdrPairs {
+    udr: Vec<f64>,
+    metric: Vec<f64>,
+    group: Vec<String>,
+}
+
+/// The within-group Spearman correlation: ranks taken within each group (average ranks for
+/// ties) and centred on the group's mean rank, then Pearson's r over all pairs pooled; the
+/// t-test of a partial correlation with one mean per group removed (df = n − G − 1). Groups
+/// with fewer than 2 pairs are left out. Returns (ρ, n, df, p).
+pub fn spearman_within(x: &[f64], y: &[f64], group: &[String]) -> (f64, usize, f64, f64) {
+    let mut names: Vec<&String> = group.iter().collect();
+    names.sort();
+    names.dedup();
+    let (mut cx, mut cy) = (Vec::new(), Vec::new());
+    let mut groups = 0usize;
+    for g in names {
+        let idx: Vec<usize> = (0..group.len()).filter(|&i| &group[i] == g).collect();
+        if idx.len() < 2 {
+            continue;
+        }
+        groups += 1;
+        let rx = rank_average(&idx.iter().map(|&i| x[i]).collect::<Vec<_>>());
+        let ry = rank_average(&idx.iter().map(|&i| y[i]).collect::<Vec<_>>());
+        let centre = (idx.len() as f64 + 1.0) / 2.0;
+        cx.extend(rx.iter().map(|r| r - centre));
+        cy.extend(ry.iter().map(|r| r - centre));
+    }
+    let n = cx.len();
+    let df = n as f64 - groups as f64 - 1.0;
+    if df < 1.0 {
+        return (f64::NAN, n, df.max(0.0), f64::NAN);
+    }
+    let sxy: f64 = cx.iter().zip(&cy).map(|(a, b)| a * b).sum();
+    let sxx: f64 = cx.iter().map(|a| a * a).sum();
+    let syy: f64 = cy.iter().map(|b| b * b).sum();
+    let rho = sxy / (sxx * syy).sqrt();
+    let p = if rho.is_nan() {
+        f64::NAN
+    } else if rho.abs() >= 1.0 {
+        0.0
+    } else {
+        two_sided_p(rho * (df / (1.0 - rho * rho)).sqrt(), df)
+    };
+    (rho, n, df, p)
+}
+
+/// Each UDR model's sweep coordinate `by` (a number) beside its UDR score (`variant`).
+fn udr_against_coordinate(
+    udr: &[InputArtifact],
+    variant: &str,
+    by: &str,
+) -> Result<(Vec<f64>, Vec<f64>), StageError> {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for u in udr {
+        let v = json_of(u, "udr")?;
+        let ms = matrix::json_vec(
+            matrix::field(matrix::field(v, variant, "udr")?, "model_scores", "udr")?,
+            "model_scores",
+            "udr",
+        )?;
+        let listed = v.get("models").and_then(Value::as_array);
+        for (i, &score) in ms.iter().enumerate() {
+            let coord = listed
+                .and_then(|l| l.get(i))
+                .and_then(|m| m.get("coords"))
+                .and_then(|c| c.get(by))
+                .and_then(Value::as_f64)
+                .ok_or_else(|| {
+                    StageError::input(
+                        "udr",
+                        format!(
+                            "model {i} of `{}` has no numeric coordinate `{by}` (udr_by)",
+                            u.node
+                        ),
+                    )
+                })?;
+            if score.is_finite() {
+                xs.push(coord);
+                ys.push(score);
+            }
         }
     }
     Ok((xs, ys))
@@ -416,6 +569,10 @@ struct StatsParams {
     /// result.
     udr_variant: String,
     udr_metric: String,
+    /// A sweep coordinate of the UDR models correlated with their UDR score ("": none).
+    udr_by: String,
+    /// The stage whose results are paired with the UDR models ("": any result with the metric).
+    udr_scores: String,
 }
 
 impl StageKind for Stats {
@@ -424,7 +581,7 @@ impl StageKind for Stats {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn summary(&self) -> &'static str {
@@ -456,6 +613,18 @@ impl StageKind for Stats {
                 ParamType::Str,
                 ParamValue::Str("alignment".into()),
                 "the per-model score correlated with UDR",
+            ),
+            ParamSpec::with_default(
+                "udr_by",
+                ParamType::Str,
+                ParamValue::Str(String::new()),
+                "a numeric sweep coordinate of the UDR models (e.g. beta) correlated with their UDR score (\"\": none)",
+            ),
+            ParamSpec::with_default(
+                "udr_scores",
+                ParamType::Str,
+                ParamValue::Str(String::new()),
+                "the stage whose results are paired with the UDR models, e.g. align_bvae (\"\": every result that has udr_metric)",
             ),
         ]
     }
@@ -506,8 +675,18 @@ impl StageKind for Stats {
         if inputs.is_connected("udr") {
             let variant = p.udr_variant.as_str();
             let metric = p.udr_metric.as_str();
-            let (xs, ys) = udr_pairs(inputs.all("udr"), scores, variant, metric)?;
-            let (rho, df, pval) = spearman_test(&xs, &ys);
+            let paired: Vec<InputArtifact> = scores
+                .iter()
+                .filter(|s| {
+                    let stage = s.node.split('[').next().unwrap_or(&s.node);
+                    (p.udr_scores.is_empty() || stage == p.udr_scores)
+                        && matches!(&s.artifact, Artifact::Json(v) if v.get(metric).is_some())
+                })
+                .cloned()
+                .collect();
+            let pairs = udr_pairs(inputs.all("udr"), &paired, variant, metric)?;
+            let (xs, ys) = (&pairs.udr, &pairs.metric);
+            let (rho, df, pval) = spearman_test(xs, ys);
             rows.push(Row {
                 test: "spearman".into(),
                 metric: format!("udr_{variant}~{metric}"),
@@ -515,12 +694,44 @@ impl StageKind for Stats {
                 class_b: metric.to_string(),
                 n_a: xs.len(),
                 n_b: ys.len(),
-                mean_a: mean(&xs),
-                mean_b: mean(&ys),
+                mean_a: mean(xs),
+                mean_b: mean(ys),
                 statistic: rho,
                 df,
                 p: pval,
             });
+            let (rho, n, df, pval) = spearman_within(xs, ys, &pairs.group);
+            rows.push(Row {
+                test: "spearman_within".into(),
+                metric: format!("udr_{variant}~{metric}"),
+                class_a: "udr".into(),
+                class_b: metric.to_string(),
+                n_a: n,
+                n_b: n,
+                mean_a: mean(xs),
+                mean_b: mean(ys),
+                statistic: rho,
+                df,
+                p: pval,
+            });
+            if !p.udr_by.is_empty() {
+                let by = p.udr_by.as_str();
+                let (cs, us) = udr_against_coordinate(inputs.all("udr"), variant, by)?;
+                let (rho, df, pval) = spearman_test(&cs, &us);
+                rows.push(Row {
+                    test: "spearman".into(),
+                    metric: format!("{by}~udr_{variant}"),
+                    class_a: by.to_string(),
+                    class_b: "udr".into(),
+                    n_a: cs.len(),
+                    n_b: us.len(),
+                    mean_a: mean(&cs),
+                    mean_b: mean(&us),
+                    statistic: rho,
+                    df,
+                    p: pval,
+                });
+            }
         }
         Ok(Outputs::new().table("result", to_table(&rows)?))
     }
@@ -543,6 +754,31 @@ mod tests {
             "{p}"
         );
         assert_eq!(spearman_test(&x, &x).2, 0.0);
+    }
+
+    #[test]
+    fn within_group_spearman_of_one_group_is_spearman() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let y = [2.0, 1.0, 4.0, 3.0, 6.0, 5.0];
+        let g = vec!["a".to_string(); 6];
+        let (rho, n, df, p) = spearman_within(&x, &y, &g);
+        let (rho0, df0, p0) = spearman_test(&x, &y);
+        assert_eq!((n, df), (6, df0));
+        assert!((rho - rho0).abs() < 1e-15 && (p - p0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn within_group_spearman_ignores_differences_between_groups() {
+        // Across groups x and y rise together (group b is higher in both); within each group
+        // they fall: the pooled within-group correlation is −1.
+        let x = [1.0, 2.0, 3.0, 11.0, 12.0, 13.0];
+        let y = [3.0, 2.0, 1.0, 13.0, 12.0, 11.0];
+        let g: Vec<String> = ["a", "a", "a", "b", "b", "b"].map(String::from).to_vec();
+        assert!(spearman_test(&x, &y).0 > 0.5);
+        let (rho, n, df, p) = spearman_within(&x, &y, &g);
+        assert_eq!((n, df), (6, 3.0));
+        assert!((rho + 1.0).abs() < 1e-15, "{rho}");
+        assert_eq!(p, 0.0);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::pipeline::load::{RawPipeline, RawStage};
-use crate::pipeline::model::{InputDecl, Pipeline, StageDecl};
+use crate::pipeline::model::{InputDecl, Pipeline, Publication, StageDecl};
 use crate::pipeline::raw::{RawEntry, RawValue};
 use crate::pipeline::sweep::parse_axis;
 use crate::source::{SourceMap, Spanned};
@@ -69,6 +69,7 @@ pub fn validate(
     if diags.is_empty() {
         check_cycles(&decls, &mut diags);
     }
+    let publish = publications(&raw.publish, &decls, &stage_names, &mut diags);
     if !diags.is_empty() {
         return Err((sources, diags));
     }
@@ -83,7 +84,118 @@ pub fn validate(
         sources,
         stages: decls,
         executor: raw.executor,
+        publish,
     })
+}
+
+/// `[publish]` entries: each `"path" = "stage.port"` (or `"stage.port/file"` for one file of a
+/// `files` port) names an existing stage and output; the path is relative and stays inside the
+/// results directory.
+fn publications(
+    table: &crate::pipeline::raw::RawTable,
+    decls: &[StageDecl],
+    stage_names: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Publication> {
+    let mut out = Vec::new();
+    for (path, entry) in table {
+        let span = &entry.value.span;
+        let RawValue::Str(target) = &entry.value.value else {
+            diags.push(
+                Diagnostic::at(
+                    span,
+                    format!(
+                        "`publish.\"{path}\"` must be a string, found {}",
+                        entry.value.value.type_name()
+                    ),
+                    "expected \"stage.port\"",
+                )
+                .help("write e.g. `\"report.html\" = \"report.page/report.html\"`"),
+            );
+            continue;
+        };
+        let p = std::path::Path::new(path);
+        if path.is_empty()
+            || p.is_absolute()
+            || p.components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            diags.push(Diagnostic::at(
+                &entry.key_span,
+                format!("`{path}` must be a relative path inside the results directory"),
+                "not a plain relative path",
+            ));
+            continue;
+        }
+        let (reference, file) = match target.split_once('/') {
+            Some((r, f)) => (r, Some(f.to_string())),
+            None => (target.as_str(), None),
+        };
+        let Some((stage, port)) = reference.split_once('.') else {
+            diags.push(Diagnostic::at(
+                span,
+                format!("`{target}` is not `stage.port`"),
+                "expected \"stage.port\" or \"stage.port/file\"",
+            ));
+            continue;
+        };
+        let Some(decl) = decls.iter().find(|d| d.name == stage) else {
+            if stage_names.contains(&stage) {
+                continue; // declared but invalid: its own diagnostics say why
+            }
+            diags.push(
+                Diagnostic::at(
+                    span,
+                    format!("no stage `{stage}` to publish"),
+                    "unknown stage",
+                )
+                .suggest(did_you_mean(stage, decls.iter().map(|d| d.name.as_str()))),
+            );
+            continue;
+        };
+        let outputs = decl.kind.outputs();
+        let Some(spec) = outputs.iter().find(|o| o.name == port) else {
+            diags.push(
+                Diagnostic::at(
+                    span,
+                    format!(
+                        "stage `{stage}` ({}) has no output `{port}`",
+                        decl.kind.name()
+                    ),
+                    "unknown output",
+                )
+                .suggest(did_you_mean(port, outputs.iter().map(|o| o.name)))
+                .help(format!(
+                    "its outputs: {}",
+                    outputs
+                        .iter()
+                        .map(|o| o.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+            continue;
+        };
+        if file.is_some() && spec.ty != crate::artifact::ArtifactType::Files {
+            diags.push(Diagnostic::at(
+                span,
+                format!(
+                    "`{stage}.{port}` is a {}; only a files output has files to pick",
+                    spec.ty
+                ),
+                "drop the `/file` part",
+            ));
+            continue;
+        }
+        out.push(Publication {
+            path: path.clone(),
+            stage: stage.to_string(),
+            port: port.to_string(),
+            file,
+            span: span.clone(),
+        });
+    }
+    out
 }
 
 fn resolve_kind(
