@@ -11,6 +11,13 @@
 //!   out. A result's class is the stage name of its node (`class_by = "stage"`: the part of the
 //!   node name before `[`, so one stage per model class), or the value of the sweep coordinate
 //!   named by `class_by`.
+//! - With `selection` (gathered `select` tables) or `ve_filter` (gathered `ve-filter` results)
+//!   connected, a model either did not keep is left out of the class comparisons (the paper's
+//!   "further analyses" use the selected, filtered models). A `select` row governs the results
+//!   whose stage's class — the name after its first `_` — is the row's model stage (`bvae` for
+//!   `align_bvae`) and whose coordinates contain the row's; a `ve-filter` row likewise through
+//!   its lasso stage (`lasso_bvae` → `bvae`). The UDR correlations below use every model, as
+//!   Fig. 3d–e plots every model.
 //! - Welch's two-sided t-test between every pair of classes (in order of first appearance)
 //!   with at least 2 values each, for each metric.
 //! - With `udr` connected (gathered `udr` results): each UDR model (its latents' node
@@ -541,6 +548,103 @@ fn udr_against_coordinate(
     Ok((xs, ys))
 }
 
+/// A model left out of the class comparisons: not kept by `select` or by `ve-filter`.
+struct Excluded {
+    /// The model's class: a `select` row's model stage (`bvae`), or the class of a `ve-filter`
+    /// row's lasso stage (`lasso_bvae` → `bvae`).
+    class: String,
+    coords: serde_json::Map<String, Value>,
+}
+
+impl Excluded {
+    /// Whether this exclusion applies to `result`: its stage's class (the name after the first
+    /// `_`) is the model's and its coordinates contain the model's.
+    fn governs(&self, result: &InputArtifact) -> bool {
+        let stage = result.node.split('[').next().unwrap_or(&result.node);
+        let class = stage.split_once('_').map_or(stage, |(_, c)| c);
+        class == self.class
+            && self.coords.iter().all(|(k, v)| {
+                result
+                    .coords
+                    .iter()
+                    .any(|(rk, rv)| rk == k && serde_json::json!(rv) == *v)
+            })
+    }
+}
+
+/// The models `selection` (gathered `select` tables) and `ve_filter` (gathered `ve-filter`
+/// results) did not keep.
+fn excluded_models(inputs: &Inputs) -> Result<Vec<Excluded>, StageError> {
+    let mut out = Vec::new();
+    for s in inputs.all("selection") {
+        let Artifact::Table(t) = &s.artifact else {
+            return Err(StageError::input(
+                "selection",
+                format!("`{}` is not a table", s.node),
+            ));
+        };
+        let text = |name: &str| {
+            t.column_by_name(name)
+                .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+                .ok_or_else(|| {
+                    StageError::input(
+                        "selection",
+                        format!(
+                            "`{}` has no text column `{name}`: not a `select` table",
+                            s.node
+                        ),
+                    )
+                })
+        };
+        let (node, coords) = (text("node")?, text("coords")?);
+        let kept = t
+            .column_by_name("kept")
+            .and_then(|c| c.as_any().downcast_ref::<arrow_array::BooleanArray>())
+            .ok_or_else(|| {
+                StageError::input(
+                    "selection",
+                    format!("`{}` has no boolean column `kept`", s.node),
+                )
+            })?;
+        for r in 0..t.num_rows() {
+            if kept.value(r) {
+                continue;
+            }
+            let model = node.value(r);
+            out.push(Excluded {
+                class: model.split('[').next().unwrap_or(model).to_string(),
+                coords: serde_json::from_str(coords.value(r))
+                    .map_err(|e| StageError::input("selection", format!("row {r}: coords: {e}")))?,
+            });
+        }
+    }
+    for f in inputs.all("ve_filter") {
+        let v = json_of(f, "ve_filter")?;
+        let models = v.get("models").and_then(Value::as_array).ok_or_else(|| {
+            StageError::input(
+                "ve_filter",
+                format!("`{}` has no `models`: not a `ve-filter` result", f.node),
+            )
+        })?;
+        for m in models {
+            if m.get("kept").and_then(Value::as_bool) != Some(false) {
+                continue;
+            }
+            let node = m.get("node").and_then(Value::as_str).unwrap_or_default();
+            let stage = node.split('[').next().unwrap_or(node);
+            out.push(Excluded {
+                class: stage.split_once('_').map_or(stage, |(_, c)| c).to_string(),
+                coords: m
+                    .get("coords")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// A JSON coordinate as a parameter value (integers stay integers).
 fn param_value(v: &Value) -> ParamValue {
     match v {
@@ -642,6 +746,18 @@ impl StageKind for Stats {
                 "gathered `udr` results (for Spearman of UDR vs alignment)",
             )
             .optional(),
+            PortSpec::many(
+                "selection",
+                ArtifactType::Table,
+                "`select` tables: models not kept are left out of the class comparisons",
+            )
+            .optional(),
+            PortSpec::many(
+                "ve_filter",
+                ArtifactType::Json,
+                "`ve-filter` results: models not kept are left out of the class comparisons",
+            )
+            .optional(),
         ]
     }
 
@@ -669,7 +785,19 @@ impl StageKind for Stats {
         if scores.is_empty() {
             return Err(StageError::input("scores", "no results given"));
         }
-        let (classes, values) = values_per_class(scores, &metrics, class_by)?;
+        let excluded = excluded_models(inputs)?;
+        let compared: Vec<InputArtifact> = scores
+            .iter()
+            .filter(|s| !excluded.iter().any(|x| x.governs(s)))
+            .cloned()
+            .collect();
+        if compared.is_empty() {
+            return Err(StageError::input(
+                "scores",
+                "every result is excluded by `selection` or `ve_filter`",
+            ));
+        }
+        let (classes, values) = values_per_class(&compared, &metrics, class_by)?;
         let mut rows = welch_rows(&metrics, &classes, &values);
 
         if inputs.is_connected("udr") {

@@ -109,6 +109,7 @@ h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-top:1em}\
 .img img{max-width:640px;image-rendering:pixelated}figure{margin:4px}\
 table{border-collapse:collapse;font-size:0.85em;margin:1em 0}\
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td.t,th.t{text-align:left}\
+#claims td.t:nth-child(2){min-width:18em}#claims td.t:nth-child(5){font-size:0.85em;color:#444}\
 .yes{background:#d9f2d9}.no{background:#f8d7d7}.na{color:#888}\
 footer{margin-top:3em;font-size:0.8em;color:#555}";
 
@@ -159,16 +160,16 @@ impl Page {
         _label: &dyn Fn(&str) -> String,
     ) {
         let mut t = String::from(
-            "<table id=\"claims\"><tr><th class=\"t\">fig.</th><th class=\"t\">claim</th><th class=\"t\">paper</th><th class=\"t\">rule</th><th class=\"t\">test</th>",
+            "<table id=\"claims\"><tr><th class=\"t\" rowspan=\"2\">fig.</th><th class=\"t\" rowspan=\"2\">claim</th><th class=\"t\" rowspan=\"2\">paper</th><th class=\"t\" rowspan=\"2\">rule</th><th class=\"t\" rowspan=\"2\">test (a vs b)</th>",
         );
         for w in worlds {
-            let _ = write!(
-                t,
-                "<th>{w}: n</th><th>{w}: means</th><th>{w}: statistic</th><th>{w}: p</th><th>{w}: holds</th>",
-                w = escape(w)
-            );
+            let _ = write!(t, "<th colspan=\"5\">{}</th>", escape(w));
         }
-        t.push_str("<th>diagnostic</th></tr>\n");
+        t.push_str("<th rowspan=\"2\">diagnostic</th></tr>\n<tr>");
+        for _ in worlds {
+            t.push_str("<th>n</th><th>means</th><th>t or ρ</th><th>p</th><th>holds</th>");
+        }
+        t.push_str("</tr>\n");
         let mut seen: Vec<&str> = Vec::new();
         for o in outcomes {
             if seen.contains(&o.claim.id.as_str()) {
@@ -209,7 +210,7 @@ impl Page {
                             t,
                             "<td data-world=\"{w}\" data-n-a=\"{}\" data-n-b=\"{}\">{} / {}</td>\
                              <td data-world=\"{w}\" data-mean-a=\"{}\" data-mean-b=\"{}\">{} vs {}</td>\
-                             <td data-world=\"{w}\" data-statistic=\"{}\">{}</td>\
+                             <td data-world=\"{w}\" data-statistic=\"{}\" class=\"stat\">{}</td>\
                              <td data-world=\"{w}\" data-p=\"{}\">{}</td>",
                             r.n_a,
                             r.n_b,
