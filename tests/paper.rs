@@ -306,7 +306,7 @@ fn the_report_renders_in_headless_chromium_without_console_errors() {
         .count();
     let coloured = image
         .pixels()
-        .filter(|px| px.0.iter().max().unwrap() - px.0.iter().min().unwrap() > 40)
+        .filter(|px| px.0.iter().max().unwrap() - px.0.iter().min().unwrap() > 20)
         .count();
     assert!(
         inked * 100 > pixels,
