@@ -157,7 +157,6 @@ impl Page {
         outcomes: &[Outcome],
         worlds: &[String],
         diagnostic: &BTreeMap<String, Option<bool>>,
-        _label: &dyn Fn(&str) -> String,
     ) {
         let mut t = String::from(
             "<table id=\"claims\"><tr><th class=\"t\" rowspan=\"2\">fig.</th><th class=\"t\" rowspan=\"2\">claim</th><th class=\"t\" rowspan=\"2\">paper</th><th class=\"t\" rowspan=\"2\">rule</th><th class=\"t\" rowspan=\"2\">test (a vs b)</th>",

@@ -962,7 +962,7 @@ impl StageKind for Report {
             }
             page.push(s);
         }
-        page.claims(&outcomes, &worlds, &diagnostic, &label);
+        page.claims(&outcomes, &worlds, &diagnostic);
 
         let dir = ctx.output_dir("page")?;
         let html = page.render();
