@@ -46,7 +46,7 @@ use crate::report::figures::{self, Group, Series};
 use crate::report::page::{Page, Section};
 use crate::report::stat_row::StatRow;
 
-pub const DEFAULT_LABELS: &str = "bvae=β-VAE,ae=AE,vae=VAE,classifier=Classifier,pca=PCA,ica=ICA,aam=AAM,vggpca=VGG (PCA),vggraw=VGG (raw),factors=True factors,subsets=Neuron subsets";
+pub const DEFAULT_LABELS: &str = "bvae=β-VAE,ae=AE,vae=VAE,classifier=Classifier,pca=PCA,ica=ICA,aam=AAM,vggpca=VGG (PCA),vggraw=VGG (raw),factors=True factors,subsets=Neuron subsets,subsetsmix=Neuron subsets";
 
 pub struct Report;
 
