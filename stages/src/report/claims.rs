@@ -213,7 +213,9 @@ pub fn paper_claims(
             rule: Rule::Positive { alpha: loose },
         });
     }
-    let per_baseline: [(&[(String, String)], &str, &str, &str, bool); 4] = [
+    // (scoring stages, metric, figure, what, whether higher is the claim)
+    type PerBaseline<'a> = (&'a [(String, String)], &'a str, &'a str, &'a str, bool);
+    let per_baseline: [PerBaseline; 4] = [
         (&stages.alignment, "alignment", "4a", "alignment", true),
         (
             &stages.corr_ratio,

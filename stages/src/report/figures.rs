@@ -10,8 +10,7 @@
 //!
 //! Colours come from the Okabe–Ito palette (colour-blind friendly), cycled by series or group
 //! index. Text is emitted as SVG `<text>` (plotters' SVG backend escapes `<`, `&` and quotes);
-//! without a font backend, plotters estimates text extents from the character count, which is
-//! what the layout here uses too.
+//! with no font backend, text extents are estimates from the character count (see `text_width`).
 
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
@@ -68,14 +67,14 @@ fn colour(i: usize) -> RGBColor {
 }
 
 const FONT: &str = "sans-serif";
-const TITLE_SIZE: u32 = 20;
-const LABEL_SIZE: u32 = 12;
+const TITLE_SIZE: u32 = 24;
+const LABEL_SIZE: u32 = 15;
 const MARGIN: u32 = 12;
 const Y_AREA: u32 = 60;
 /// The most pixels rotated strip-chart group labels may take below the axis; longer labels are
 /// shortened with an ellipsis.
-const MAX_ROTATED: u32 = 150;
-const DOT_RADIUS: i32 = 3;
+const MAX_ROTATED: u32 = 160;
+const DOT_RADIUS: i32 = 4;
 
 type Root<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
@@ -106,9 +105,11 @@ pub fn strip_chart(title: &str, y_label: &str, groups: &[Group]) -> Result<Strin
             .x_label_area_size(x_area)
             .y_label_area_size(Y_AREA)
             .build_cartesian_2d(-0.5..n as f64 - 0.5, y0..y1)?;
+        let y_fmt = |v: &f64| tick_label(*v, (y0, y1));
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .y_label_formatter(&y_fmt)
             .max_light_lines(0)
             .bold_line_style(BLACK.mix(0.1))
             .x_labels(0)
@@ -238,7 +239,7 @@ fn no_data(root: &Root, title: &str) -> Result<(), FigureError> {
     let area = root.titled(title, (FONT, TITLE_SIZE))?;
     let (w, h) = area.dim_in_pixel();
     let grey = BLACK.mix(0.6);
-    let text = TextStyle::from((FONT, 16))
+    let text = TextStyle::from((FONT, 20))
         .color(&grey)
         .pos(Pos::new(HPos::Center, VPos::Center));
     area.draw_text("no data", &text, (w as i32 / 2, h as i32 / 2))?;
@@ -260,8 +261,12 @@ fn xy_chart<'a, 'b>(
         .x_label_area_size(40)
         .y_label_area_size(Y_AREA)
         .build_cartesian_2d(x0..x1, y0..y1)?;
+    let x_fmt = |v: &f64| tick_label(*v, (x0, x1));
+    let y_fmt = |v: &f64| tick_label(*v, (y0, y1));
     chart
         .configure_mesh()
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
         .max_light_lines(0)
         .bold_line_style(BLACK.mix(0.1))
         .x_desc(x_label)
@@ -299,28 +304,53 @@ fn finite_runs(points: &[(f64, f64)]) -> Vec<Vec<(f64, f64)>> {
 }
 
 /// The range of the finite values widened by 5% of its span on each side (by 5% of the value,
-/// or 1 for zero, when all are equal); `None` when no value is finite. Computed from the midpoint
-/// and half-span so that huge values do not overflow.
+/// or 1 for zero, when all are equal); `None` when no value is finite. The ends are first clamped
+/// to ±1e300 (values beyond are drawn off the plot): plotters' tick search never ends on a range
+/// whose width overflows to infinity.
 fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    const LIMIT: f64 = 1e300;
     let (lo, hi) = values
         .filter(|v| v.is_finite())
         .fold(None, |acc, v| match acc {
             None => Some((v, v)),
             Some((lo, hi)) => Some((f64::min(lo, v), f64::max(hi, v))),
         })?;
-    let (mid, half) = (lo / 2.0 + hi / 2.0, hi / 2.0 - lo / 2.0);
-    let half = match half {
-        h if h > 0.0 => h * 1.1,
-        _ if mid != 0.0 => mid.abs() * 0.05,
+    let (lo, hi) = (lo.clamp(-LIMIT, LIMIT), hi.clamp(-LIMIT, LIMIT));
+    let pad = match hi - lo {
+        span if span > 0.0 => 0.05 * span,
+        _ if lo != 0.0 => 0.05 * lo.abs(),
         _ => 1.0,
     };
-    Some(((mid - half).max(-f64::MAX), (mid + half).min(f64::MAX)))
+    Some((lo - pad, hi + pad))
 }
 
-/// The width of `text` in pixels at the label size, as plotters estimates it without a font
-/// backend (0.7 em per character, em = size / 1.24²), but counting characters, not bytes.
+/// A tick label for `v` on an axis spanning `(lo, hi)`: fixed-point with two digits below the
+/// span's order of magnitude (trailing zeros trimmed) for axes within 1e-3..1e6 in magnitude,
+/// scientific with four significant digits otherwise. (Plotters' default prints 1e-12 as "0.0"
+/// and 1e300 with all its 301 digits.)
+fn tick_label(v: f64, (lo, hi): (f64, f64)) -> String {
+    let span = hi - lo;
+    if v.abs() <= span * 1e-9 {
+        return "0".to_string();
+    }
+    let trim = |m: &str| match m.contains('.') {
+        true => m.trim_end_matches('0').trim_end_matches('.').to_string(),
+        false => m.to_string(),
+    };
+    if (1e-3..1e6).contains(&lo.abs().max(hi.abs())) {
+        let decimals = (2.0 - span.log10().floor()).clamp(0.0, 9.0) as usize;
+        trim(&format!("{v:.decimals$}"))
+    } else {
+        let s = format!("{v:.3e}");
+        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
+        format!("{}e{exponent}", trim(mantissa))
+    }
+}
+
+/// The width of `text` in pixels at the label size, taking half an em per character (plotters'
+/// own estimate without a font backend, 0.7 of a smaller em per byte, is too wide for most text).
 fn text_width(text: &str) -> f64 {
-    LABEL_SIZE as f64 / 1.24 / 1.24 * 0.7 * text.chars().count() as f64
+    LABEL_SIZE as f64 / 1.24 * 0.5 * text.chars().count() as f64
 }
 
 /// `text`, cut and ended with an ellipsis if wider than `max` pixels.
@@ -343,72 +373,196 @@ fn shorten(text: &str, max: f64) -> String {
 mod tests {
     use super::*;
 
+    fn group(label: &str, values: &[f64]) -> Group {
+        Group {
+            label: label.to_string(),
+            values: values.to_vec(),
+        }
+    }
+
+    fn series(label: &str, points: &[(f64, f64)]) -> Series {
+        Series {
+            label: label.to_string(),
+            points: points.to_vec(),
+        }
+    }
+
+    fn count(svg: &str, needle: &str) -> usize {
+        svg.matches(needle).count()
+    }
+
+    /// Every `<` opens or closes a tag, every `&` starts one of XML's five entities, and every
+    /// opened `<svg>`/`<text>` is closed.
+    fn assert_well_formed(svg: &str) {
+        for (i, _) in svg.match_indices('<') {
+            let next = svg[i + 1..].chars().next().unwrap();
+            assert!(
+                next.is_ascii_alphabetic() || next == '/',
+                "stray '<' at {i}"
+            );
+        }
+        for (i, _) in svg.match_indices('&') {
+            let rest = &svg[i..];
+            let ok = ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;"]
+                .iter()
+                .any(|e| rest.starts_with(e));
+            assert!(ok, "stray '&' at {i}");
+        }
+        assert_eq!(count(svg, "<text"), count(svg, "</text>"));
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+
     #[test]
-    fn dump() {
-        let g = vec![
-            Group {
-                label: "a <b> & c".into(),
-                values: vec![1.0, 2.0, f64::NAN, 3.5],
-            },
-            Group {
-                label: "two".into(),
-                values: vec![0.25],
-            },
-            Group {
-                label: "empty".into(),
-                values: vec![],
-            },
+    fn strip_chart_is_an_svg_with_its_title_axis_label_and_every_group_label() {
+        let groups = [
+            group("beta-VAE", &[0.5, 0.7]),
+            group("AE", &[0.2]),
+            group("PCA", &[]),
         ];
-        std::fs::write("/tmp/strip.svg", strip_chart("T & <x>", "VE", &g).unwrap()).unwrap();
-        let long: Vec<Group> = (0..8)
-            .map(|i| Group {
-                label: format!("a rather long label number {i} for testing rotation"),
-                values: vec![i as f64, 1e-3],
-            })
+        let svg = strip_chart("Lasso VE", "variance explained", &groups).unwrap();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains(&format!(r#"width="{WIDTH}" height="{HEIGHT}""#)));
+        for text in ["Lasso VE", "variance explained", "beta-VAE", "AE", "PCA"] {
+            assert!(svg.contains(&format!("\n{text}\n")), "{text} missing");
+        }
+        assert_well_formed(&svg);
+    }
+
+    #[test]
+    fn the_same_inputs_give_identical_bytes() {
+        let groups = [group("a", &[1.0, 2.0, 3.0]), group("b", &[2.5, f64::NAN])];
+        let s = [
+            series("x", &[(0.0, 1.0), (1.0, 0.5)]),
+            series("y", &[(0.3, 0.2)]),
+        ];
+        assert_eq!(
+            strip_chart("t", "y", &groups).unwrap(),
+            strip_chart("t", "y", &groups).unwrap()
+        );
+        assert_eq!(
+            scatter("t", "x", "y", &s).unwrap(),
+            scatter("t", "x", "y", &s).unwrap()
+        );
+        assert_eq!(
+            curves("t", "x", "y", &s).unwrap(),
+            curves("t", "x", "y", &s).unwrap()
+        );
+    }
+
+    #[test]
+    fn strip_chart_draws_one_dot_per_finite_value_and_one_mean_bar_per_nonempty_group() {
+        let groups = [
+            group("a", &[1.0, f64::NAN, 2.0, f64::INFINITY]),
+            group("b", &[f64::NEG_INFINITY, 3.0, 4.0, 5.0]),
+            group("c", &[f64::NAN]),
+        ];
+        let svg = strip_chart("t", "y", &groups).unwrap();
+        assert_eq!(count(&svg, "<circle"), 5);
+        assert_eq!(count(&svg, r#"stroke-width="2""#), 2);
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+    }
+
+    #[test]
+    fn no_finite_value_gives_the_title_and_no_data() {
+        let figures = [
+            strip_chart("empty strip", "y", &[]).unwrap(),
+            strip_chart("nan strip", "y", &[group("a", &[f64::NAN])]).unwrap(),
+            scatter("empty scatter", "x", "y", &[]).unwrap(),
+            curves("nan curves", "x", "y", &[series("s", &[(f64::NAN, 1.0)])]).unwrap(),
+        ];
+        for (svg, title) in
+            figures
+                .iter()
+                .zip(["empty strip", "nan strip", "empty scatter", "nan curves"])
+        {
+            assert!(svg.contains(title) && svg.contains("no data"), "{svg}");
+            assert_eq!(count(svg, "<circle"), 0);
+            assert_well_formed(svg);
+        }
+    }
+
+    #[test]
+    fn scatter_has_a_legend_entry_per_series_and_a_dot_per_finite_point() {
+        let s = [
+            series("trained", &[(0.0, 1.0), (1.0, f64::NAN), (2.0, 3.0)]),
+            series("untrained", &[(0.5, 0.5)]),
+        ];
+        let svg = scatter("t", "VE", "alignment", &s).unwrap();
+        assert!(svg.contains("\ntrained\n") && svg.contains("\nuntrained\n"));
+        assert!(svg.contains("\nVE\n") && svg.contains("\nalignment\n"));
+        // Three finite points and one legend marker per series, in the series' colours.
+        assert_eq!(count(&svg, "<circle"), 5);
+        assert_eq!(count(&svg, r##"fill="#E69F00""##), 3);
+        assert_eq!(count(&svg, r##"fill="#56B4E9""##), 2);
+    }
+
+    #[test]
+    fn curves_break_at_non_finite_points_and_dot_lone_points() {
+        let pts = [
+            (0.0, 0.0),
+            (1.0, 1.0),
+            (2.0, f64::NAN),
+            (3.0, 3.0),
+            (4.0, 4.0),
+            (5.0, f64::NAN),
+            (6.0, 6.0),
+        ];
+        let svg = curves("t", "x", "y", &[series("s", &pts)]).unwrap();
+        // Two line pieces and the legend's line, all 2 px wide; the lone last point is a dot.
+        assert_eq!(count(&svg, r#"stroke-width="2""#), 3);
+        assert_eq!(count(&svg, "<circle"), 1);
+    }
+
+    #[test]
+    fn special_characters_in_text_give_well_formed_xml() {
+        let title = r#"a < b & "c" > 'd'"#;
+        let svg = strip_chart(title, "y & z", &[group("<g>", &[1.0])]).unwrap();
+        assert!(svg.contains("a &lt; b &amp; &quot;c&quot; &gt; &apos;d&apos;"));
+        assert!(svg.contains("&lt;g&gt;"));
+        assert_well_formed(&svg);
+        let svg = scatter(title, "x<", "y&", &[series("s & t", &[(1.0, 2.0)])]).unwrap();
+        assert!(svg.contains("s &amp; t"));
+        assert_well_formed(&svg);
+    }
+
+    #[test]
+    fn long_group_labels_are_rotated_and_shortened() {
+        let long = "a group label far too long to sit under its column, even rotated on its side";
+        let groups: Vec<Group> = (0..8)
+            .map(|i| group(&format!("{i} {long}"), &[i as f64]))
             .collect();
-        std::fs::write(
-            "/tmp/strip_long.svg",
-            strip_chart("long", "VE", &long).unwrap(),
-        )
-        .unwrap();
-        let s = vec![
-            Series {
-                label: "one".into(),
-                points: vec![(0.0, 1.0), (1.0, f64::INFINITY), (2.0, 3.0)],
-            },
-            Series {
-                label: "two".into(),
-                points: vec![(0.5, 1.5), (f64::NAN, 1.0), (2.5, 0.5), (3.0, 0.7)],
-            },
-        ];
-        std::fs::write("/tmp/scatter.svg", scatter("S", "x", "y", &s).unwrap()).unwrap();
-        std::fs::write("/tmp/curves.svg", curves("C", "x", "y", &s).unwrap()).unwrap();
-        std::fs::write("/tmp/empty.svg", curves("E", "x", "y", &[]).unwrap()).unwrap();
-        std::fs::write(
-            "/tmp/huge.svg",
-            strip_chart(
-                "H",
-                "y",
-                &[Group {
-                    label: "h".into(),
-                    values: vec![-f64::MAX, f64::MAX],
-                }],
-            )
-            .unwrap(),
-        )
-        .unwrap();
-        std::fs::write(
-            "/tmp/same.svg",
-            strip_chart(
-                "H",
-                "y",
-                &[Group {
-                    label: "h".into(),
-                    values: vec![1e-12, 1e-12],
-                }],
-            )
-            .unwrap(),
-        )
-        .unwrap();
+        let svg = strip_chart("t", "y", &groups).unwrap();
+        // The eight group labels and the y-axis label.
+        assert_eq!(count(&svg, "rotate(270"), 9);
+        assert_eq!(count(&svg, "…"), 8);
+        let svg = strip_chart("t", "y", &[group("short", &[1.0])]).unwrap();
+        assert_eq!(count(&svg, "rotate(270"), 1);
+    }
+
+    #[test]
+    fn ranges_are_padded_by_five_percent_and_never_empty() {
+        let close =
+            |(a, b): (f64, f64), (c, d): (f64, f64)| (a - c).abs() < 1e-12 && (b - d).abs() < 1e-12;
+        assert!(close(
+            padded([1.0, 3.0, f64::NAN].into_iter()).unwrap(),
+            (0.9, 3.1)
+        ));
+        assert!(close(padded([2.0, 2.0].into_iter()).unwrap(), (1.9, 2.1)));
+        assert_eq!(padded([0.0].into_iter()), Some((-1.0, 1.0)));
+        assert_eq!(padded([f64::NAN, f64::INFINITY].into_iter()), None);
+        assert_eq!(padded(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn extreme_values_give_a_figure_and_readable_ticks() {
+        // Plotters' tick search does not end on a range of infinite width.
+        let svg = strip_chart("t", "y", &[group("a", &[-f64::MAX, f64::MAX])]).unwrap();
+        assert!(svg.contains("\n1e300\n") && !svg.contains("000000000000"));
+        let svg = strip_chart("t", "y", &[group("a", &[1e-12, 1e-12])]).unwrap();
+        assert!(svg.contains("\n1e-12\n") && !svg.contains("\n0.0\n"));
+        assert_eq!(tick_label(0.5, (0.0, 3.0)), "0.5");
+        assert_eq!(tick_label(1e-17, (0.0, 3.0)), "0");
+        assert_eq!(tick_label(0.01005, (0.01, 0.0101)), "0.01005");
+        assert_eq!(tick_label(-2.5e7, (-3e7, 0.0)), "-2.5e7");
     }
 }

@@ -63,9 +63,9 @@ impl Section {
     /// An inline SVG figure with an id (`fig-3b`); the section's id names its world.
     pub fn figure(&mut self, id: &str, svg: String) {
         let world = self.id.strip_prefix("world-").unwrap_or("");
-        let _ = write!(
+        let _ = writeln!(
             self.body,
-            "<figure id=\"{}-{}\" class=\"fig\" data-figure=\"{}\" data-world=\"{}\">{svg}</figure>\n",
+            "<figure id=\"{}-{}\" class=\"fig\" data-figure=\"{}\" data-world=\"{}\">{svg}</figure>",
             escape(id),
             escape(world),
             escape(id),
