@@ -242,7 +242,7 @@ fn select_names_a_missing_field_and_a_missing_group_axis() {
         ],
     );
     assert!(
-        e.contains("ae-0 has no sweep coordinate `beta` to group by (it has: latents, seed)"),
+        e.contains("ae-0 has no sweep coordinate `beta` to select per (it has: latents, seed)"),
         "{e}"
     );
 }
@@ -288,7 +288,7 @@ fn stats_welch_between_classes_and_spearman_udr_vs_alignment() {
     };
     let rows = flow_tableio::batch_to_json_rows(t).unwrap();
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0]["test"], json!("welch"));
     assert_eq!(
         (rows[0]["class_a"].as_str(), rows[0]["class_b"].as_str()),
@@ -304,6 +304,106 @@ fn stats_welch_between_classes_and_spearman_udr_vs_alignment() {
     assert_eq!(rows[1]["n_a"], json!(4));
     assert_close(&rows[1]["statistic"], &json!(1.0), "rho", 1e-15);
     assert_eq!(rows[1]["p"], json!(0.0));
+    // One β, one group: the within-β correlation is the same ρ, on n − G − 1 = 2 df.
+    assert_eq!(rows[2]["test"], json!("spearman_within"));
+    assert_eq!(rows[2]["df"], json!(2.0));
+    assert_close(&rows[2]["statistic"], &json!(1.0), "rho within", 1e-15);
+}
+
+#[test]
+fn stats_leaves_out_the_models_selection_did_not_keep() {
+    let mut items = Vec::new();
+    for (s, &a) in [0.9, 0.85, 0.8, 0.2].iter().enumerate() {
+        items.push((
+            "align_bvae",
+            vec![("seed", ParamValue::Int(s as i64))],
+            json!({ "alignment": a }),
+        ));
+    }
+    for (s, &a) in [0.5, 0.6, 0.55].iter().enumerate() {
+        items.push((
+            "align_ae",
+            vec![("seed", ParamValue::Int(s as i64))],
+            json!({ "alignment": a }),
+        ));
+    }
+    let mut inputs = gathered("scores", items);
+    // `select` dropped bvae seed 3; the AE rows belong to another class and stay.
+    let selection = arrow_array::RecordBatch::try_from_iter([
+        (
+            "node",
+            std::sync::Arc::new(arrow_array::StringArray::from(vec![
+                "bvae[seed=3]",
+                "bvae[seed=0]",
+            ])) as arrow_array::ArrayRef,
+        ),
+        (
+            "coords",
+            std::sync::Arc::new(arrow_array::StringArray::from(vec![
+                r#"{"seed":3}"#,
+                r#"{"seed":0}"#,
+            ])),
+        ),
+        (
+            "kept",
+            std::sync::Arc::new(arrow_array::BooleanArray::from(vec![false, true])),
+        ),
+    ])
+    .unwrap();
+    inputs.inputs.ports.insert(
+        "selection".into(),
+        vec![InputArtifact {
+            node: "select_bvae".into(),
+            coords: vec![],
+            artifact: Artifact::Table(selection),
+        }],
+    );
+    let outs = run(&analysis::stats::Stats, inputs, &[]).expect("stats ran");
+    let Some(Artifact::Table(t)) = outs.get("result") else {
+        panic!("no table")
+    };
+    let rows = flow_tableio::batch_to_json_rows(t).unwrap();
+    let row = &rows.as_array().unwrap()[0];
+    assert_eq!(
+        (row["n_a"].clone(), row["n_b"].clone()),
+        (json!(3), json!(3)),
+        "{row}"
+    );
+    assert_close(
+        &row["mean_a"],
+        &json!(0.85),
+        "mean of the kept β-VAEs",
+        1e-15,
+    );
+}
+
+#[test]
+fn stats_takes_each_element_of_a_list_field_as_one_value() {
+    let items = vec![
+        ("subsets", vec![], json!({ "alignment": [0.9, 0.8, 0.85] })),
+        (
+            "align_ae",
+            vec![("seed", ParamValue::Int(0))],
+            json!({ "alignment": 0.5 }),
+        ),
+        (
+            "align_ae",
+            vec![("seed", ParamValue::Int(1))],
+            json!({ "alignment": 0.6 }),
+        ),
+    ];
+    let outs = run(&analysis::stats::Stats, gathered("scores", items), &[]).expect("stats ran");
+    let Some(Artifact::Table(t)) = outs.get("result") else {
+        panic!("no table")
+    };
+    let rows = flow_tableio::batch_to_json_rows(t).unwrap();
+    let row = &rows.as_array().unwrap()[0];
+    assert_eq!(
+        (row["class_a"].as_str(), row["n_a"].clone()),
+        (Some("subsets"), json!(3)),
+        "{row}"
+    );
+    assert_close(&row["mean_a"], &json!(0.85), "mean of the subsets", 1e-15);
 }
 
 #[test]
