@@ -3,7 +3,7 @@
 # for screenshots of a report by hand.
 #
 #   scripts/chromium.sh install              install Debian's chromium if it is missing
-#   scripts/chromium.sh screenshot PAGE PNG  render PAGE (a local .html) headless to PNG (1400 × 2400)
+#   scripts/chromium.sh screenshot PAGE PNG  render PAGE (a local .html) headless to PNG (1600 × 2400, or FLOW_SCREENSHOT_SIZE=W,H)
 #   scripts/chromium.sh console PAGE         print the page's console messages and errors, one per line
 #
 # Needs root to install. Runs Chromium with no sandbox (root in a container), no GPU, and no
@@ -42,7 +42,7 @@ case "${1:-}" in
         install
         profile=$(mktemp -d)
         trap 'rm -rf "$profile"' EXIT
-        "$(binary)" "${flags[@]}" --user-data-dir="$profile" --window-size=1400,2400 \
+        "$(binary)" "${flags[@]}" --user-data-dir="$profile" --window-size=${FLOW_SCREENSHOT_SIZE:-1600,2400} \
             --screenshot="$(realpath -m "$3")" "file://$(realpath "$2")" 2>/dev/null
         [ -s "$3" ] || die "no screenshot written"
         ;;

@@ -103,13 +103,14 @@ pub struct Page {
     claims: String,
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1400px;color:#222}\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1em;color:#222}\
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-top:1em}\
 .figs{display:flex;flex-wrap:wrap;gap:8px}.fig svg{width:640px;height:400px}\
 .img img{max-width:640px;image-rendering:pixelated}figure{margin:4px}\
 table{border-collapse:collapse;font-size:0.85em;margin:1em 0}\
 td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td.t,th.t{text-align:left}\
-#claims td.t:nth-child(2){min-width:18em}#claims td.t:nth-child(5){font-size:0.85em;color:#444}\
+#claims td.t:nth-child(2){min-width:16em}#claims td.na{white-space:normal}#claims td.t:nth-child(3){min-width:10em}#claims td{white-space:nowrap}#claims td.t{white-space:normal}\
+.small{font-size:0.8em;color:#444}\
 .yes{background:#d9f2d9}.no{background:#f8d7d7}.na{color:#888}\
 footer{margin-top:3em;font-size:0.8em;color:#555}";
 
@@ -159,14 +160,14 @@ impl Page {
         diagnostic: &BTreeMap<String, Option<bool>>,
     ) {
         let mut t = String::from(
-            "<table id=\"claims\"><tr><th class=\"t\" rowspan=\"2\">fig.</th><th class=\"t\" rowspan=\"2\">claim</th><th class=\"t\" rowspan=\"2\">paper</th><th class=\"t\" rowspan=\"2\">rule</th><th class=\"t\" rowspan=\"2\">test (a vs b)</th>",
+            "<table id=\"claims\"><tr><th class=\"t\" rowspan=\"2\">fig.</th><th class=\"t\" rowspan=\"2\">claim</th><th class=\"t\" rowspan=\"2\">paper; rule here</th><th class=\"t\" rowspan=\"2\">test (a vs b)</th>",
         );
         for w in worlds {
-            let _ = write!(t, "<th colspan=\"5\">{}</th>", escape(w));
+            let _ = write!(t, "<th colspan=\"4\">{}</th>", escape(w));
         }
         t.push_str("<th rowspan=\"2\">diagnostic</th></tr>\n<tr>");
         for _ in worlds {
-            t.push_str("<th>n</th><th>means</th><th>t or ρ</th><th>p</th><th>holds</th>");
+            t.push_str("<th>a vs b<br>(n)</th><th>t or ρ</th><th>p</th><th>holds</th>");
         }
         t.push_str("</tr>\n");
         let mut seen: Vec<&str> = Vec::new();
@@ -178,7 +179,7 @@ impl Page {
             let c = &o.claim;
             let _ = write!(
                 t,
-                "<tr data-claim=\"{}\"><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t\">{} {} ({} vs {})</td>",
+                "<tr data-claim=\"{}\"><td class=\"t\">{}</td><td class=\"t\">{}</td><td class=\"t small\">{}<br>{}</td><td class=\"t small\">{} {}<br>({} vs {})</td>",
                 escape(&c.id),
                 escape(&c.figure),
                 escape(&c.text),
@@ -200,25 +201,24 @@ impl Page {
                     None => {
                         let _ = write!(
                             t,
-                            "<td class=\"na\" colspan=\"5\" data-world=\"{}\">not tested (a class missing, or under 2 models)</td>",
+                            "<td class=\"na\" colspan=\"4\" data-world=\"{}\">not tested (a class missing, or under 2 models)</td>",
                             escape(w)
                         );
                     }
                     Some(r) => {
                         let _ = write!(
                             t,
-                            "<td data-world=\"{w}\" data-n-a=\"{}\" data-n-b=\"{}\">{} / {}</td>\
-                             <td data-world=\"{w}\" data-mean-a=\"{}\" data-mean-b=\"{}\">{} vs {}</td>\
+                            "<td data-world=\"{w}\" data-n-a=\"{}\" data-n-b=\"{}\" data-mean-a=\"{}\" data-mean-b=\"{}\">{} vs {}<br><span class=\"small\">({} / {})</span></td>\
                              <td data-world=\"{w}\" data-statistic=\"{}\" class=\"stat\">{}</td>\
                              <td data-world=\"{w}\" data-p=\"{}\">{}</td>",
-                            r.n_a,
-                            r.n_b,
                             r.n_a,
                             r.n_b,
                             exact(r.mean_a),
                             exact(r.mean_b),
                             short(r.mean_a),
                             short(r.mean_b),
+                            r.n_a,
+                            r.n_b,
                             exact(r.statistic),
                             short(r.statistic),
                             exact(r.p),

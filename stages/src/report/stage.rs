@@ -443,7 +443,11 @@ fn summary(g: &Gathered, label: &dyn Fn(&str) -> String) -> Result<DataFrame, St
                 .alias("alignment_informative_base"),
             col("ve_mean").mean().alias("ve_mean"),
             col("informative_units").mean().alias("informative_units"),
-            col("kept").sum().alias("kept"),
+            // Models kept by selection; null for a class no `select` table covers.
+            when(col("kept").null_count().lt(len()))
+                .then(col("kept").sum().cast(PlDataType::Int64))
+                .otherwise(lit(NULL).cast(PlDataType::Int64))
+                .alias("kept"),
         ])
         .collect()
         .map_err(polars_error)
