@@ -134,6 +134,19 @@ pub struct InputArtifact {
     pub artifact: Artifact,
 }
 
+impl InputArtifact {
+    /// This gathered input as a JSON value; an error naming `port` and the node otherwise.
+    pub fn json(&self, port: &str) -> Result<&serde_json::Value, StageError> {
+        match &self.artifact {
+            Artifact::Json(v) => Ok(v),
+            other => Err(StageError::input(
+                port,
+                format!("`{}` is {}, not a JSON result", self.node, other.ty()),
+            )),
+        }
+    }
+}
+
 /// The input artifacts of one node run, by port. A `One` port holds exactly one entry.
 #[derive(Clone, Debug, Default)]
 pub struct Inputs {

@@ -34,6 +34,23 @@ impl ParamValue {
         }
     }
 
+    /// A value from JSON (a coordinate as a result or table records it): integers stay
+    /// integers, arrays become lists, anything else (null, objects) its JSON text.
+    pub fn from_json(v: &serde_json::Value) -> ParamValue {
+        match v {
+            serde_json::Value::Bool(b) => ParamValue::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => ParamValue::Int(i),
+                None => ParamValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => ParamValue::Str(s.clone()),
+            serde_json::Value::Array(items) => {
+                ParamValue::List(items.iter().map(ParamValue::from_json).collect())
+            }
+            other => ParamValue::Str(other.to_string()),
+        }
+    }
+
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             ParamValue::Float(f) => Some(*f),

@@ -159,16 +159,6 @@ fn class_of(input: &InputArtifact, class_by: &str) -> Result<String, StageError>
         })
 }
 
-fn json_of<'a>(input: &'a InputArtifact, port: &str) -> Result<&'a Value, StageError> {
-    match &input.artifact {
-        Artifact::Json(v) => Ok(v),
-        other => Err(StageError::input(
-            port,
-            format!("`{}` is {}, not a JSON result", input.node, other.ty()),
-        )),
-    }
-}
-
 fn to_table(rows: &[Row]) -> Result<RecordBatch, StageError> {
     let s = |f: fn(&Row) -> &String| -> ArrayRef {
         Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
@@ -252,7 +242,7 @@ fn results_table(
 /// One result as rows: itself, or one row per element of its list-valued `samples` fields
 /// (which must have equal lengths).
 fn sample_rows(input: &InputArtifact, samples: &[String]) -> Result<Vec<Value>, StageError> {
-    let v = json_of(input, "scores")?;
+    let v = input.json("scores")?;
     let lists: Vec<(&String, &Vec<Value>)> = samples
         .iter()
         .filter_map(|m| v.get(m).and_then(Value::as_array).map(|a| (m, a)))
@@ -298,7 +288,7 @@ fn values_per_class(
 ) -> Result<ClassValues, StageError> {
     // A metric that is there but not a number is an error, not a missing value.
     for s in scores {
-        let v = json_of(s, "scores")?;
+        let v = s.json("scores")?;
         for m in metrics {
             match v.get(m) {
                 Some(Value::Array(xs)) => {
@@ -366,13 +356,8 @@ fn udr_pairs(
 ) -> Result<UdrPairs, StageError> {
     let mut models = Vec::new();
     for u in udr {
-        let v = json_of(u, "udr")?;
-        let ms = matrix::json_vec(
-            matrix::field(matrix::field(v, variant, "udr")?, "model_scores", "udr")?,
-            "model_scores",
-            "udr",
-        )?;
-        let listed = v.get("models").and_then(Value::as_array).ok_or_else(|| {
+        let (ms, listed) = udr_model_scores(u, variant)?;
+        let listed = listed.ok_or_else(|| {
             StageError::input(
                 "udr",
                 format!("`{}` has no `models` (which model is which)", u.node),
@@ -391,7 +376,7 @@ fn udr_pairs(
                 node: format!("{}#{i}", u.node),
                 coords: coords
                     .iter()
-                    .map(|(k, v)| (k.clone(), param_value(v)))
+                    .map(|(k, v)| (k.clone(), ParamValue::from_json(v)))
                     .collect(),
                 key: None,
                 status: "cached".into(),
@@ -459,6 +444,20 @@ fn udr_pairs(
     Ok(pairs)
 }
 
+/// A `udr` result's model scores of `variant`, and its `models` list (which model is which).
+fn udr_model_scores<'a>(
+    u: &'a InputArtifact,
+    variant: &str,
+) -> Result<(Vec<f64>, Option<&'a Vec<Value>>), StageError> {
+    let v = u.json("udr")?;
+    let scores = matrix::json_vec(
+        matrix::field(matrix::field(v, variant, "udr")?, "model_scores", "udr")?,
+        "model_scores",
+        "udr",
+    )?;
+    Ok((scores, v.get("models").and_then(Value::as_array)))
+}
+
 /// UDR scores paired with a per-model metric, and the `udr` node (the group, e.g. one β) each
 /// pair comes from.
 #[derive(Default)]
@@ -517,13 +516,7 @@ fn udr_against_coordinate(
 ) -> Result<(Vec<f64>, Vec<f64>), StageError> {
     let (mut xs, mut ys) = (Vec::new(), Vec::new());
     for u in udr {
-        let v = json_of(u, "udr")?;
-        let ms = matrix::json_vec(
-            matrix::field(matrix::field(v, variant, "udr")?, "model_scores", "udr")?,
-            "model_scores",
-            "udr",
-        )?;
-        let listed = v.get("models").and_then(Value::as_array);
+        let (ms, listed) = udr_model_scores(u, variant)?;
         for (i, &score) in ms.iter().enumerate() {
             let coord = listed
                 .and_then(|l| l.get(i))
@@ -619,7 +612,7 @@ fn excluded_models(inputs: &Inputs) -> Result<Vec<Excluded>, StageError> {
         }
     }
     for f in inputs.all("ve_filter") {
-        let v = json_of(f, "ve_filter")?;
+        let v = f.json("ve_filter")?;
         let models = v.get("models").and_then(Value::as_array).ok_or_else(|| {
             StageError::input(
                 "ve_filter",
@@ -643,17 +636,6 @@ fn excluded_models(inputs: &Inputs) -> Result<Vec<Excluded>, StageError> {
         }
     }
     Ok(out)
-}
-
-/// A JSON coordinate as a parameter value (integers stay integers).
-fn param_value(v: &Value) -> ParamValue {
-    match v {
-        Value::Bool(b) => ParamValue::Bool(*b),
-        Value::Number(n) if n.is_i64() => ParamValue::Int(n.as_i64().unwrap_or_default()),
-        Value::Number(n) => ParamValue::Float(n.as_f64().unwrap_or(f64::NAN)),
-        Value::String(s) => ParamValue::Str(s.clone()),
-        other => ParamValue::Str(other.to_string()),
-    }
 }
 
 fn collect_error(e: flow_collect::CollectError) -> StageError {

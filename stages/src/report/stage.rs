@@ -83,16 +83,6 @@ fn world_of(input: &InputArtifact, world_by: &str) -> String {
         .map_or_else(|| "recorded".to_string(), |(_, v)| v.to_string())
 }
 
-fn json_of<'a>(input: &'a InputArtifact, port: &str) -> Result<&'a Value, StageError> {
-    match &input.artifact {
-        Artifact::Json(v) => Ok(v),
-        other => Err(StageError::input(
-            port,
-            format!("`{}` is {}, not a JSON result", input.node, other.ty()),
-        )),
-    }
-}
-
 fn number(v: &Value, field: &str) -> Option<f64> {
     v.get(field)
         .and_then(Value::as_f64)
@@ -150,7 +140,7 @@ impl<'a> Gathered<'a> {
         let mut groups: Vec<(String, Group)> = Vec::new();
         for i in self.of(port, world) {
             let class = class_of(&i.node);
-            let Ok(v) = json_of(i, port) else { continue };
+            let Ok(v) = i.json(port) else { continue };
             let xs = numbers(v, field);
             match groups.iter_mut().find(|(c, _)| *c == class) {
                 Some((_, g)) => g.values.extend(xs),
@@ -199,7 +189,7 @@ fn udr_alignment(
         .collect();
     let mut out = Vec::new();
     for u in g.inputs.all("udr") {
-        let Ok(v) = json_of(u, "udr") else { continue };
+        let Ok(v) = u.json("udr") else { continue };
         let scores = numbers_opt(v.pointer(&format!("/{variant}/model_scores")));
         let Some(models) = v.get("models").and_then(Value::as_array) else {
             continue;
@@ -218,7 +208,8 @@ fn udr_alignment(
                     .all(|(k, val)| a.coords.iter().any(|(ak, av)| ak == k && json!(av) == *val))
             });
             if let Some(a) = hit
-                && let Some(al) = json_of(a, "alignment")
+                && let Some(al) = a
+                    .json("alignment")
                     .ok()
                     .and_then(|r| number(r, "alignment"))
             {
@@ -275,7 +266,7 @@ fn centred(series: Vec<Series>) -> Vec<Series> {
 fn per_neuron_curves(g: &Gathered, world: &str, label: &dyn Fn(&str) -> String) -> Vec<Series> {
     let mut per_class: Vec<(String, Vec<Vec<f64>>)> = Vec::new();
     for i in g.of("alignment", world) {
-        let Ok(v) = json_of(i, "alignment") else {
+        let Ok(v) = i.json("alignment") else {
             continue;
         };
         let mut c = numbers(v, "C_j");
@@ -310,7 +301,7 @@ fn per_neuron_curves(g: &Gathered, world: &str, label: &dyn Fn(&str) -> String) 
 /// A node's rows for the summary table: `fields` of its result (numbers), plus the count of
 /// `true` in its `informative` list as `informative_units`.
 fn record(i: &InputArtifact, port: &str, fields: &[&str]) -> Result<NodeRecord, StageError> {
-    let v = json_of(i, port)?;
+    let v = i.json(port)?;
     let mut row = serde_json::Map::new();
     for f in fields {
         if *f == "informative_units" {
@@ -473,23 +464,16 @@ fn selection_rows(table: &RecordBatch) -> Vec<NodeRecord> {
             let c: serde_json::Map<String, Value> = serde_json::from_str(coords.value(r)).ok()?;
             Some(NodeRecord {
                 node: node.value(r).to_string(),
-                coords: c.iter().map(|(k, v)| (k.clone(), param_value(v))).collect(),
+                coords: c
+                    .iter()
+                    .map(|(k, v)| (k.clone(), ParamValue::from_json(v)))
+                    .collect(),
                 key: None,
                 status: "cached".into(),
                 rows: vec![json!({ "kept": i64::from(kept.value(r)) })],
             })
         })
         .collect()
-}
-
-fn param_value(v: &Value) -> ParamValue {
-    match v {
-        Value::Bool(b) => ParamValue::Bool(*b),
-        Value::Number(n) if n.is_i64() => ParamValue::Int(n.as_i64().unwrap_or_default()),
-        Value::Number(n) => ParamValue::Float(n.as_f64().unwrap_or(f64::NAN)),
-        Value::String(s) => ParamValue::Str(s.clone()),
-        other => ParamValue::Str(other.to_string()),
-    }
 }
 
 /// One evaluated claim in one world.
@@ -815,7 +799,7 @@ impl StageKind for Report {
         if inputs.is_connected("udr") && !p.udr_by.is_empty() {
             let mut pts = Vec::new();
             for u in inputs.all("udr") {
-                let Ok(v) = json_of(u, "udr") else { continue };
+                let Ok(v) = u.json("udr") else { continue };
                 let scores = numbers_opt(v.pointer(&format!("/{}/model_scores", p.udr_variant)));
                 let models = v
                     .get("models")
