@@ -247,6 +247,18 @@ fn select_names_a_missing_field_and_a_missing_group_axis() {
     );
 }
 
+/// `stats` on `inputs` with its default params: the rows of its table.
+fn stats_rows(inputs: In) -> Vec<Value> {
+    let outs = run(&analysis::stats::Stats, inputs, &[]).expect("stats ran");
+    let Some(Artifact::Table(t)) = outs.get("result") else {
+        panic!("no table")
+    };
+    match flow_tableio::batch_to_json_rows(t).unwrap() {
+        Value::Array(rows) => rows,
+        other => panic!("not rows: {other}"),
+    }
+}
+
 #[test]
 fn stats_welch_between_classes_and_spearman_udr_vs_alignment() {
     let bvae = [0.9, 0.85, 0.8, 0.95];
@@ -282,12 +294,7 @@ fn stats_welch_between_classes_and_spearman_udr_vs_alignment() {
             artifact: Artifact::Json(udr),
         }],
     );
-    let outs = run(&analysis::stats::Stats, inputs, &[]).expect("stats ran");
-    let Some(Artifact::Table(t)) = outs.get("result") else {
-        panic!("no table")
-    };
-    let rows = flow_tableio::batch_to_json_rows(t).unwrap();
-    let rows = rows.as_array().unwrap();
+    let rows = stats_rows(inputs);
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0]["test"], json!("welch"));
     assert_eq!(
@@ -358,12 +365,7 @@ fn stats_leaves_out_the_models_selection_did_not_keep() {
             artifact: Artifact::Table(selection),
         }],
     );
-    let outs = run(&analysis::stats::Stats, inputs, &[]).expect("stats ran");
-    let Some(Artifact::Table(t)) = outs.get("result") else {
-        panic!("no table")
-    };
-    let rows = flow_tableio::batch_to_json_rows(t).unwrap();
-    let row = &rows.as_array().unwrap()[0];
+    let row = &stats_rows(inputs)[0];
     assert_eq!(
         (row["n_a"].clone(), row["n_b"].clone()),
         (json!(3), json!(3)),
@@ -392,12 +394,7 @@ fn stats_takes_each_element_of_a_list_field_as_one_value() {
             json!({ "alignment": 0.6 }),
         ),
     ];
-    let outs = run(&analysis::stats::Stats, gathered("scores", items), &[]).expect("stats ran");
-    let Some(Artifact::Table(t)) = outs.get("result") else {
-        panic!("no table")
-    };
-    let rows = flow_tableio::batch_to_json_rows(t).unwrap();
-    let row = &rows.as_array().unwrap()[0];
+    let row = &stats_rows(gathered("scores", items))[0];
     assert_eq!(
         (row["class_a"].as_str(), row["n_a"].clone()),
         (Some("subsets"), json!(3)),

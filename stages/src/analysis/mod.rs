@@ -7,6 +7,7 @@ pub mod corr_ratio;
 pub mod decode;
 pub mod lasso_ve;
 pub mod mixture;
+pub mod model_class;
 pub mod neuron_subsets;
 pub mod select;
 pub mod stats;

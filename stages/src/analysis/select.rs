@@ -257,6 +257,59 @@ fn decide(candidates: &[Candidate], p: &SelectParams) -> Vec<(bool, String)> {
 }
 
 /// The `table` output: one row per model.
+/// One row of a `select` table read back by a later stage: the model, its sweep coordinates,
+/// whether it was kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectionRow {
+    pub model: String,
+    pub coords: Map<String, Value>,
+    pub kept: bool,
+}
+
+/// Every row of a gathered `select` table on `port`; an error naming the node and the column
+/// when it is not one.
+pub fn read_selection(
+    input: &flow_engine::artifact::InputArtifact,
+    port: &str,
+) -> Result<Vec<SelectionRow>, StageError> {
+    let Artifact::Table(t) = &input.artifact else {
+        return Err(StageError::input(
+            port,
+            format!("`{}` is not a table", input.node),
+        ));
+    };
+    let missing = |name: &str, ty: &str| {
+        StageError::input(
+            port,
+            format!(
+                "`{}` has no {ty} column `{name}`: not a `select` table",
+                input.node
+            ),
+        )
+    };
+    let text = |name: &str| {
+        t.column_by_name(name)
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .ok_or_else(|| missing(name, "text"))
+    };
+    let (node, coords) = (text("node")?, text("coords")?);
+    let kept = t
+        .column_by_name("kept")
+        .and_then(|c| c.as_any().downcast_ref::<BooleanArray>())
+        .ok_or_else(|| missing("kept", "boolean"))?;
+    (0..t.num_rows())
+        .map(|r| {
+            Ok(SelectionRow {
+                model: node.value(r).to_string(),
+                coords: serde_json::from_str(coords.value(r)).map_err(|e| {
+                    StageError::input(port, format!("`{}` row {r}: coords: {e}", input.node))
+                })?,
+                kept: kept.value(r),
+            })
+        })
+        .collect()
+}
+
 fn selection_table(
     candidates: &[Candidate],
     decisions: &[(bool, String)],

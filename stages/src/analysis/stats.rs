@@ -60,6 +60,8 @@ use serde_json::Value;
 use flow_collect::polars::prelude::{Column, DataType as PlDataType, IntoLazy, col};
 use flow_collect::{Collection, NodeRecord, StageTable, stage_table};
 
+use crate::analysis::model_class::{class_of, contains_coords, stage_of};
+use crate::analysis::select::read_selection;
 use crate::analysis::welch::welch;
 use crate::matrix;
 use flow_numeric::moments::mean;
@@ -134,14 +136,10 @@ pub fn welch_rows(metrics: &[String], classes: &[String], values: &[Vec<Vec<f64>
     rows
 }
 
-fn class_of(input: &InputArtifact, class_by: &str) -> Result<String, StageError> {
+/// The class a result is compared as: its stage name, or its sweep coordinate `class_by`.
+fn comparison_class(input: &InputArtifact, class_by: &str) -> Result<String, StageError> {
     if class_by == "stage" {
-        return Ok(input
-            .node
-            .split('[')
-            .next()
-            .unwrap_or(&input.node)
-            .to_string());
+        return Ok(stage_of(&input.node).to_string());
     }
     input
         .coords
@@ -220,7 +218,7 @@ fn results_table(
         .iter()
         .map(|s| {
             let rows = sample_rows(s, samples)?;
-            let class = class_of(s, class_by)?;
+            let class = comparison_class(s, class_by)?;
             classes.extend(std::iter::repeat_n(class, rows.len()));
             Ok(NodeRecord {
                 node: s.node.clone(),
@@ -553,15 +551,7 @@ impl Excluded {
     /// Whether this exclusion applies to `result`: its stage's class (the name after the first
     /// `_`) is the model's and its coordinates contain the model's.
     fn governs(&self, result: &InputArtifact) -> bool {
-        let stage = result.node.split('[').next().unwrap_or(&result.node);
-        let class = stage.split_once('_').map_or(stage, |(_, c)| c);
-        class == self.class
-            && self.coords.iter().all(|(k, v)| {
-                result
-                    .coords
-                    .iter()
-                    .any(|(rk, rv)| rk == k && serde_json::json!(rv) == *v)
-            })
+        class_of(&result.node) == self.class && contains_coords(&result.coords, &self.coords)
     }
 }
 
@@ -570,44 +560,13 @@ impl Excluded {
 fn excluded_models(inputs: &Inputs) -> Result<Vec<Excluded>, StageError> {
     let mut out = Vec::new();
     for s in inputs.all("selection") {
-        let Artifact::Table(t) = &s.artifact else {
-            return Err(StageError::input(
-                "selection",
-                format!("`{}` is not a table", s.node),
-            ));
-        };
-        let text = |name: &str| {
-            t.column_by_name(name)
-                .and_then(|c| c.as_any().downcast_ref::<StringArray>())
-                .ok_or_else(|| {
-                    StageError::input(
-                        "selection",
-                        format!(
-                            "`{}` has no text column `{name}`: not a `select` table",
-                            s.node
-                        ),
-                    )
-                })
-        };
-        let (node, coords) = (text("node")?, text("coords")?);
-        let kept = t
-            .column_by_name("kept")
-            .and_then(|c| c.as_any().downcast_ref::<arrow_array::BooleanArray>())
-            .ok_or_else(|| {
-                StageError::input(
-                    "selection",
-                    format!("`{}` has no boolean column `kept`", s.node),
-                )
-            })?;
-        for r in 0..t.num_rows() {
-            if kept.value(r) {
-                continue;
-            }
-            let model = node.value(r);
+        for row in read_selection(s, "selection")?
+            .into_iter()
+            .filter(|r| !r.kept)
+        {
             out.push(Excluded {
-                class: model.split('[').next().unwrap_or(model).to_string(),
-                coords: serde_json::from_str(coords.value(r))
-                    .map_err(|e| StageError::input("selection", format!("row {r}: coords: {e}")))?,
+                class: stage_of(&row.model).to_string(),
+                coords: row.coords,
             });
         }
     }
@@ -624,9 +583,8 @@ fn excluded_models(inputs: &Inputs) -> Result<Vec<Excluded>, StageError> {
                 continue;
             }
             let node = m.get("node").and_then(Value::as_str).unwrap_or_default();
-            let stage = node.split('[').next().unwrap_or(node);
             out.push(Excluded {
-                class: stage.split_once('_').map_or(stage, |(_, c)| c).to_string(),
+                class: class_of(node).to_string(),
                 coords: m
                     .get("coords")
                     .and_then(Value::as_object)
@@ -788,8 +746,7 @@ impl StageKind for Stats {
             let paired: Vec<InputArtifact> = scores
                 .iter()
                 .filter(|s| {
-                    let stage = s.node.split('[').next().unwrap_or(&s.node);
-                    (p.udr_scores.is_empty() || stage == p.udr_scores)
+                    (p.udr_scores.is_empty() || stage_of(&s.node) == p.udr_scores)
                         && matches!(&s.artifact, Artifact::Json(v) if v.get(metric).is_some())
                 })
                 .cloned()

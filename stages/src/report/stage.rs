@@ -41,6 +41,8 @@ use flow_collect::polars::prelude::DataType as PlDataType;
 use flow_collect::polars::prelude::*;
 use flow_collect::{Collection, NodeRecord, stage_table};
 
+use crate::analysis::model_class::{class_of, contains_coords, stage_of};
+use crate::analysis::select::read_selection;
 use crate::report::claims::{Claim, Stages, paper_claims};
 use crate::report::figures::{self, Group, Series};
 use crate::report::page::{Page, Section};
@@ -59,20 +61,6 @@ struct ReportParams {
     udr_variant: String,
     udr_by: String,
     diagnostic_worlds: String,
-}
-
-/// The class of a node: its stage name after the first `_`.
-pub fn class_of(node: &str) -> String {
-    let stage = stage_of(node);
-    stage
-        .split_once('_')
-        .map_or(stage, |(_, class)| class)
-        .to_string()
-}
-
-/// The stage name of a node (`align_bvae[beta=4]` → `align_bvae`).
-pub fn stage_of(node: &str) -> &str {
-    node.split('[').next().unwrap_or(node)
 }
 
 fn world_of(input: &InputArtifact, world_by: &str) -> String {
@@ -107,7 +95,7 @@ fn class_stages(inputs: &[InputArtifact]) -> Vec<(String, String)> {
     for i in inputs {
         let stage = stage_of(&i.node).to_string();
         if !out.iter().any(|(_, s)| *s == stage) {
-            out.push((class_of(&i.node), stage));
+            out.push((class_of(&i.node).to_string(), stage));
         }
     }
     out
@@ -139,7 +127,7 @@ impl<'a> Gathered<'a> {
     ) -> Vec<Group> {
         let mut groups: Vec<(String, Group)> = Vec::new();
         for i in self.of(port, world) {
-            let class = class_of(&i.node);
+            let class = class_of(&i.node).to_string();
             let Ok(v) = i.json(port) else { continue };
             let xs = numbers(v, field);
             match groups.iter_mut().find(|(c, _)| *c == class) {
@@ -202,11 +190,7 @@ fn udr_alignment(
             let group = coords
                 .get(by)
                 .map_or_else(|| u.node.clone(), |b| format!("{by} = {b}"));
-            let hit = aligned.iter().find(|a| {
-                coords
-                    .iter()
-                    .all(|(k, val)| a.coords.iter().any(|(ak, av)| ak == k && json!(av) == *val))
-            });
+            let hit = aligned.iter().find(|a| contains_coords(&a.coords, coords));
             if let Some(a) = hit
                 && let Some(al) = a
                     .json("alignment")
@@ -277,7 +261,7 @@ fn per_neuron_curves(g: &Gathered, world: &str, label: &dyn Fn(&str) -> String) 
         let class = class_of(&i.node);
         match per_class.iter_mut().find(|(k, _)| *k == class) {
             Some((_, list)) => list.push(c),
-            None => per_class.push((class, vec![c])),
+            None => per_class.push((class.to_string(), vec![c])),
         }
     }
     per_class
@@ -372,17 +356,14 @@ fn summary(g: &Gathered, label: &dyn Fn(&str) -> String) -> Result<DataFrame, St
             }
         }
         // Selection rows of this class: the select table's models named `<class>[…]`.
-        let selection: Vec<NodeRecord> = g
-            .inputs
-            .all("selection")
-            .iter()
-            .filter_map(|s| match &s.artifact {
-                Artifact::Table(t) => Some(t),
-                _ => None,
-            })
-            .flat_map(selection_rows)
-            .filter(|r| stage_of(&r.node) == class)
-            .collect();
+        let mut selection: Vec<NodeRecord> = Vec::new();
+        for s in g.inputs.all("selection") {
+            selection.extend(
+                selection_records(s)?
+                    .into_iter()
+                    .filter(|r| stage_of(&r.node) == class),
+            );
+        }
         if !selection.is_empty() {
             let t = stage_table("sel", &selection, &[], false).map_err(collect_error)?;
             if t.coords.iter().all(|c| first_coords.contains(c)) && !t.coords.is_empty() {
@@ -444,36 +425,22 @@ fn summary(g: &Gathered, label: &dyn Fn(&str) -> String) -> Result<DataFrame, St
         .map_err(polars_error)
 }
 
-/// The select table's rows as records (node, coords) with `kept` as 1/0.
-fn selection_rows(table: &RecordBatch) -> Vec<NodeRecord> {
-    let (Some(node), Some(coords), Some(kept)) = (
-        table
-            .column_by_name("node")
-            .and_then(|c| c.as_any().downcast_ref::<StringArray>()),
-        table
-            .column_by_name("coords")
-            .and_then(|c| c.as_any().downcast_ref::<StringArray>()),
-        table
-            .column_by_name("kept")
-            .and_then(|c| c.as_any().downcast_ref::<BooleanArray>()),
-    ) else {
-        return Vec::new();
-    };
-    (0..table.num_rows())
-        .filter_map(|r| {
-            let c: serde_json::Map<String, Value> = serde_json::from_str(coords.value(r)).ok()?;
-            Some(NodeRecord {
-                node: node.value(r).to_string(),
-                coords: c
-                    .iter()
-                    .map(|(k, v)| (k.clone(), ParamValue::from_json(v)))
-                    .collect(),
-                key: None,
-                status: "cached".into(),
-                rows: vec![json!({ "kept": i64::from(kept.value(r)) })],
-            })
+/// A `select` table's rows as records (model, coords) with `kept` as 1/0.
+fn selection_records(input: &InputArtifact) -> Result<Vec<NodeRecord>, StageError> {
+    Ok(read_selection(input, "selection")?
+        .into_iter()
+        .map(|row| NodeRecord {
+            node: row.model,
+            coords: row
+                .coords
+                .iter()
+                .map(|(k, v)| (k.clone(), ParamValue::from_json(v)))
+                .collect(),
+            key: None,
+            status: "cached".into(),
+            rows: vec![json!({ "kept": i64::from(row.kept) })],
         })
-        .collect()
+        .collect())
 }
 
 /// One evaluated claim in one world.
@@ -938,13 +905,13 @@ impl StageKind for Report {
             let mut shown = Vec::new();
             for r in g.of("reconstructions", w) {
                 let class = class_of(&r.node);
-                if shown.contains(&class) || ![reference, "ae", "vae"].contains(&class.as_str()) {
+                if shown.contains(&class) || ![reference, "ae", "vae"].contains(&class) {
                     continue;
                 }
                 if let Artifact::Files(dir) = &r.artifact
                     && let Ok(png) = std::fs::read(dir.join("reconstructions.png"))
                 {
-                    s.image(&format!("Fig. 6c — {} ({})", label(&class), r.node), &png);
+                    s.image(&format!("Fig. 6c — {} ({})", label(class), r.node), &png);
                     shown.push(class);
                 }
             }
