@@ -79,13 +79,12 @@ pub fn publish(
     entries: &[(Publication, NodeIndex)],
     dir: &Path,
 ) -> Result<(Vec<PathBuf>, Vec<String>), CliError> {
-    let statuses = plan_status(plan, &ws.store, &vec![false; plan.len()]);
-    let key_of = |i: NodeIndex| {
-        statuses
-            .iter()
-            .find(|s| s.index == i)
-            .and_then(|s| s.digest.filter(|_| s.cached))
-    };
+    // Every node's cached key, by node index (a report reads thousands of nodes).
+    let mut keys = vec![None; plan.len()];
+    for s in plan_status(plan, &ws.store, &vec![false; plan.len()]) {
+        keys[s.index.index()] = s.digest.filter(|_| s.cached);
+    }
+    let key_of = |i: NodeIndex| keys[i.index()];
     let (mut written, mut stale) = (Vec::new(), Vec::new());
     for (p, index) in entries {
         let node = plan.node(*index);
