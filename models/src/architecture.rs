@@ -201,7 +201,7 @@ impl Encoder {
         // The convolutions run channels-last; flattening goes back to PyTorch's (C, H, W) order.
         let mut x = x.permute([0, 2, 3, 1]);
         for conv in &self.convs {
-            x = relu(conv.forward(x));
+            x = conv.forward_relu(x);
         }
         let x: Tensor<2> = x.permute([0, 3, 1, 2]).flatten(1, 3);
         self.out.forward(relu(self.hidden.forward(x)))
@@ -219,10 +219,11 @@ impl Decoder {
             .permute([0, 2, 3, 1]);
         let last = self.deconvs.len() - 1;
         for (i, deconv) in self.deconvs.iter().enumerate() {
-            x = deconv.forward(x);
-            if i < last {
-                x = relu(x);
-            }
+            x = if i < last {
+                deconv.forward_relu(x)
+            } else {
+                deconv.forward(x)
+            };
         }
         x.permute([0, 3, 1, 2])
     }

@@ -1,5 +1,10 @@
-//! [`Conv`]: the encoder's 4 × 4, stride-2, padding-1 convolution, computed as one matrix
-//! product on channels-last (NHWC) activations.
+//! [`Conv`]: the encoder's 4 × 4, stride-2, padding-1 convolution on channels-last (NHWC)
+//! activations.
+//!
+//! On the CPU (burn's flex backend) it runs as one fused operation with its own backward pass,
+//! optionally with the ReLU that follows it ([`crate::kernels::layer::conv`]). On other backends
+//! it is composed of tensor ops ([`Conv::forward_composed`]), described below; the tests hold the
+//! two equal to each other and to burn's `Conv2d`.
 //!
 //! Why not burn's `Conv2d`: on the flex CPU backend its convolution spends more time in layout
 //! glue (per-tile im2col, strided output scatter, NCHW ↔ NHWC transposes) than in arithmetic,
@@ -15,7 +20,10 @@
 
 use burn::module::Param;
 use burn::prelude::*;
+use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
+
+use crate::kernels::layer;
 
 /// A 4 × 4, stride-2, padding-1 convolution (channels-last in and out).
 #[derive(Module, Debug)]
@@ -29,6 +37,24 @@ pub struct Conv {
 impl Conv {
     /// `[B, H, W, C]` → `[B, H/2, W/2, out]` (H and W even).
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.apply(x, false)
+    }
+
+    /// The convolution followed by a ReLU.
+    pub fn forward_relu(&self, x: Tensor<4>) -> Tensor<4> {
+        self.apply(x, true)
+    }
+
+    fn apply(&self, x: Tensor<4>, then_relu: bool) -> Tensor<4> {
+        let (weight, bias) = (self.weight.val(), self.bias.val());
+        layer::conv(&x, &weight, &bias, then_relu).unwrap_or_else(|| {
+            let y = self.forward_composed(x);
+            if then_relu { relu(y) } else { y }
+        })
+    }
+
+    /// The convolution composed of tensor ops (any backend; autodiff derives its backward).
+    pub fn forward_composed(&self, x: Tensor<4>) -> Tensor<4> {
         let [n, h, w, c] = x.dims();
         let [o, ..] = self.weight.dims();
         let (oh, ow) = (h / 2, w / 2);

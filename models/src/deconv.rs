@@ -1,7 +1,9 @@
-//! [`Deconv`]: the decoder's 4 × 4, stride-2, padding-1 transposed convolution, computed as one
-//! matrix product on channels-last (NHWC) activations.
+//! [`Deconv`]: the decoder's 4 × 4, stride-2, padding-1 transposed convolution on channels-last
+//! (NHWC) activations.
 //!
-//! The same reasoning as [`crate::conv::Conv`] (burn's `ConvTranspose2d` on the flex backend is
+//! As for [`crate::conv::Conv`]: on the CPU one fused operation with its own backward pass
+//! ([`crate::kernels::layer::deconv`]), elsewhere composed of tensor ops
+//! ([`Deconv::forward_composed`]) as follows (burn's `ConvTranspose2d` on the flex backend is
 //! dominated by direct loops and layout glue). In one dimension, output pixel p of a stride-2,
 //! 4-tap transposed convolution with padding 1 is, with p + 1 = 2q + r (r ∈ {0, 1}) and x padded
 //! by one zero on each side (x̂[j] = x[j − 1]):
@@ -19,7 +21,10 @@
 
 use burn::module::Param;
 use burn::prelude::*;
+use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
+
+use crate::kernels::layer;
 
 /// A 4 × 4, stride-2, padding-1 transposed convolution (channels-last in and out).
 #[derive(Module, Debug)]
@@ -33,6 +38,25 @@ pub struct Deconv {
 impl Deconv {
     /// `[B, H, W, C]` → `[B, 2H, 2W, out]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        self.apply(x, false)
+    }
+
+    /// The transposed convolution followed by a ReLU.
+    pub fn forward_relu(&self, x: Tensor<4>) -> Tensor<4> {
+        self.apply(x, true)
+    }
+
+    fn apply(&self, x: Tensor<4>, then_relu: bool) -> Tensor<4> {
+        let (weight, bias) = (self.weight.val(), self.bias.val());
+        layer::deconv(&x, &weight, &bias, then_relu).unwrap_or_else(|| {
+            let y = self.forward_composed(x);
+            if then_relu { relu(y) } else { y }
+        })
+    }
+
+    /// The transposed convolution composed of tensor ops (any backend; autodiff derives its
+    /// backward).
+    pub fn forward_composed(&self, x: Tensor<4>) -> Tensor<4> {
         let [n, h, w, c] = x.dims();
         let [_, o, ..] = self.weight.dims();
         let padded = x.pad([(0, 0), (1, 1), (1, 1), (0, 0)], PadMode::Constant(0.0));

@@ -28,6 +28,7 @@ pub mod deconv;
 pub mod device;
 pub mod error;
 pub mod evaluate;
+pub mod kernels;
 pub mod objective;
 pub mod rng;
 pub mod samples;

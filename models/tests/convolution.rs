@@ -1,13 +1,18 @@
-//! The matrix-product convolutions ([`Conv`], [`Deconv`]) compute what burn's `Conv2d` and
-//! `ConvTranspose2d` compute for the paper's 4 × 4, stride-2, padding-1 layers: the same outputs
-//! and the same gradients, up to the order of floating-point sums.
+//! The paper's convolutions ([`Conv`], [`Deconv`]) compute what burn's `Conv2d` and
+//! `ConvTranspose2d` compute for its 4 × 4, stride-2, padding-1 layers: the same outputs and the
+//! same gradients, up to the order of floating-point sums. On the CPU they run as fused kernels
+//! with their own backward pass (`flow_models::kernels::layer`); elsewhere as composed tensor ops
+//! (`forward_composed`), which must agree with the fused ones too, with and without the ReLU,
+//! and at the shapes of the first layer (one input channel) and the last (one output channel).
 
 use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{Initializer, PaddingConfig2d};
 use burn::prelude::*;
+use burn::tensor::activation::relu;
 use flow_models::conv::Conv;
 use flow_models::deconv::Deconv;
+use flow_models::kernels::layer;
 use flow_models::rng::Purpose;
 
 const TOLERANCE: f32 = 1e-5;
@@ -160,4 +165,103 @@ fn the_convolution_gives_burns_gradients_for_weight_bias_and_input() {
 #[test]
 fn the_transposed_convolution_gives_burns_gradients_for_weight_bias_and_input() {
     same_gradients(transposed_convolutions, [2, 3, 4, 4]);
+}
+
+/// Which of the two layers, with its channels.
+#[derive(Clone, Copy)]
+enum Kind {
+    Conv,
+    Deconv,
+}
+
+/// A layer of `kind` from `inputs` to `outputs` channels with random weights on `device`.
+fn layer_params(kind: Kind, inputs: usize, outputs: usize, device: &Device) -> (Tensor<4>, Tensor<1>) {
+    let shape = match kind {
+        Kind::Conv => [outputs, inputs, 4, 4],
+        Kind::Deconv => [inputs, outputs, 4, 4],
+    };
+    (random(shape, 5, device), random([outputs], 6, device))
+}
+
+/// The fused kernel's and the composed version's outputs, and every gradient, for a layer of
+/// `kind` on an NHWC input of `in_shape` with `outputs` channels, with or without the ReLU.
+fn fused_equals_composed(kind: Kind, in_shape: [usize; 4], outputs: usize, then_relu: bool) {
+    let device = Device::flex().autodiff();
+    let run = |fused: bool| {
+        let (w, b) = layer_params(kind, in_shape[3], outputs, &device);
+        let (w, b) = (w.require_grad(), b.require_grad());
+        let x = random(in_shape, 7, &device).require_grad();
+        let y = match (kind, fused) {
+            (Kind::Conv, true) => layer::conv(&x, &w, &b, then_relu).expect("the flex path"),
+            (Kind::Deconv, true) => layer::deconv(&x, &w, &b, then_relu).expect("the flex path"),
+            (Kind::Conv, false) => Conv {
+                weight: Param::from_tensor(w.clone()),
+                bias: Param::from_tensor(b.clone()),
+            }
+            .forward_composed(x.clone()),
+            (Kind::Deconv, false) => Deconv {
+                weight: Param::from_tensor(w.clone()),
+                bias: Param::from_tensor(b.clone()),
+            }
+            .forward_composed(x.clone()),
+        };
+        let y = if then_relu && !fused { relu(y) } else { y };
+        let probe = random(y.dims(), 8, &device);
+        let g = (y.clone() * probe).sum().backward();
+        (y, x.grad(&g).unwrap(), w.grad(&g).unwrap(), b.grad(&g).unwrap())
+    };
+    let (y, dx, dw, db) = run(true);
+    let (y_ref, dx_ref, dw_ref, db_ref) = run(false);
+    assert_eq!(y.dims(), y_ref.dims());
+    assert!(max_abs_difference(y, y_ref) < TOLERANCE);
+    assert!(max_abs_difference(dx, dx_ref) < TOLERANCE);
+    assert!(max_abs_difference(dw, dw_ref) < TOLERANCE);
+    assert!(max_abs_difference(db, db_ref) < TOLERANCE);
+}
+
+#[test]
+fn the_fused_convolution_equals_the_composed_one_with_and_without_relu() {
+    for then_relu in [false, true] {
+        fused_equals_composed(Kind::Conv, [2, 8, 6, 3], 5, then_relu);
+    }
+}
+
+#[test]
+fn the_fused_convolution_handles_the_first_layers_single_input_channel() {
+    fused_equals_composed(Kind::Conv, [3, 16, 16, 1], 4, true);
+}
+
+#[test]
+fn the_fused_transposed_convolution_equals_the_composed_one_with_and_without_relu() {
+    for then_relu in [false, true] {
+        fused_equals_composed(Kind::Deconv, [2, 4, 3, 3], 5, then_relu);
+    }
+}
+
+#[test]
+fn the_fused_transposed_convolution_handles_the_last_layers_single_output_channel() {
+    fused_equals_composed(Kind::Deconv, [3, 8, 8, 4], 1, false);
+}
+
+#[test]
+fn the_fused_kernels_run_on_the_cpu_backend_with_and_without_autodiff() {
+    for device in [Device::flex(), Device::flex().autodiff()] {
+        let x = random([1, 4, 4, 2], 9, &device);
+        let (w, b) = layer_params(Kind::Conv, 2, 3, &device);
+        assert!(layer::conv(&x, &w, &b, false).is_some());
+        let (w, b) = layer_params(Kind::Deconv, 2, 3, &device);
+        assert!(layer::deconv(&x, &w, &b, true).is_some());
+    }
+}
+
+#[test]
+fn a_frozen_input_gets_no_gradient_but_the_weights_do() {
+    // The first layer's input (the images) needs no gradient; the kernel skips computing it.
+    let device = Device::flex().autodiff();
+    let (w, b) = layer_params(Kind::Conv, 1, 2, &device);
+    let (w, b) = (w.require_grad(), b.require_grad());
+    let x = random([1, 4, 4, 1], 10, &device);
+    let g = layer::conv(&x, &w, &b, true).unwrap().sum().backward();
+    assert!(x.grad(&g).is_none());
+    assert!(w.grad(&g).is_some() && b.grad(&g).is_some());
 }

@@ -1,0 +1,406 @@
+//! The paper's two stride-2 layers as single operations on burn's flex backend, each with its
+//! own backward pass: [`conv`] (4 × 4 convolution, stride 2, padding 1) and [`deconv`] (its
+//! transposed convolution), both channels-last and optionally followed by a ReLU.
+//!
+//! Forward, a convolution gathers its input's windows straight into one matrix
+//! ([`Windows::unfold`]) and multiplies it by the kernel, adding into rows that already hold the
+//! bias; a transposed convolution multiplies its input by the kernel and scatters the products
+//! into output pixels that already hold the bias ([`Windows::fold_add`]). The ReLU is applied
+//! in place. Backward, the same two passes run the other way round and the gradients of the
+//! kernel and of the input are one matrix product each; the ReLU's mask is read from the saved
+//! output. No step allocates a padded copy, a shifted view or a zero-filled slice gradient, which
+//! is where burn's composed version spent most of a training step (BENCHMARKS.md, "Training
+//! throughput").
+//!
+//! Weights keep PyTorch's layouts (`[out, in, 4, 4]` for the convolution, `[in, out, 4, 4]` for
+//! the transposed one); each call rearranges them into the kernel matrix, `16 · in × out` or
+//! `in × 16 · out`, with rows or columns in (ky, kx, channel) order like the windows (at most
+//! 65,536 values, a negligible copy).
+//!
+//! Other backends (CUDA) do not reach these functions: they return `None` and the caller uses
+//! the composed tensor-op version.
+
+use std::sync::Arc;
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::flex::FlexTensor;
+use burn::backend::{Autodiff, Flex};
+use burn::prelude::*;
+
+use super::matmul::{Matrix, matmul};
+use super::window::Windows;
+
+type Tracked = Autodiff<Flex, NoCheckpointing>;
+
+/// The convolution of `x` (`[B, 2H, 2W, C]`) with `weight` (`[O, C, 4, 4]`) and `bias`
+/// (`[O]`): `[B, H, W, O]`, through a ReLU if `relu`. `None` when the tensors are not all on
+/// the flex backend (plain, or all under autodiff).
+pub fn conv(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, relu: bool) -> Option<Tensor<4>> {
+    let [n, h, w, c] = x.dims();
+    let [o, ..] = weight.dims();
+    let geometry = Windows {
+        images: n,
+        height: h / 2,
+        width: w / 2,
+        channels: c,
+    };
+    run::<ConvBackward>(x, weight, bias, Layer::Conv { geometry, out: o }, relu)
+}
+
+/// The transposed convolution of `x` (`[B, H, W, C]`) with `weight` (`[C, O, 4, 4]`) and
+/// `bias` (`[O]`): `[B, 2H, 2W, O]`, through a ReLU if `relu`. `None` as for [`conv`].
+pub fn deconv(
+    x: &Tensor<4>,
+    weight: &Tensor<4>,
+    bias: &Tensor<1>,
+    relu: bool,
+) -> Option<Tensor<4>> {
+    let [n, h, w, c] = x.dims();
+    let [_, o, ..] = weight.dims();
+    let geometry = Windows {
+        images: n,
+        height: h,
+        width: w,
+        channels: o,
+    };
+    run::<DeconvBackward>(x, weight, bias, Layer::Deconv { geometry, input: c }, relu)
+}
+
+/// Which layer, with its geometry (windows over the fine grid: the convolution's input, the
+/// transposed convolution's output).
+#[derive(Clone, Copy, Debug)]
+enum Layer {
+    Conv { geometry: Windows, out: usize },
+    Deconv { geometry: Windows, input: usize },
+}
+
+fn run<B: LayerBackward>(
+    x: &Tensor<4>,
+    weight: &Tensor<4>,
+    bias: &Tensor<1>,
+    layer: Layer,
+    relu: bool,
+) -> Option<Tensor<4>> {
+    let tracked = (
+        x.clone().try_into_primitive::<Tracked>(),
+        weight.clone().try_into_primitive::<Tracked>(),
+        bias.clone().try_into_primitive::<Tracked>(),
+    );
+    if let (Ok(x), Ok(w), Ok(b)) = tracked {
+        return Some(Tensor::from_primitive::<Tracked>(tracked_forward::<B>(
+            x, w, b, layer, relu,
+        )));
+    }
+    let plain = (
+        x.clone().try_into_primitive::<Flex>(),
+        weight.clone().try_into_primitive::<Flex>(),
+        bias.clone().try_into_primitive::<Flex>(),
+    );
+    if let (Ok(x), Ok(w), Ok(b)) = plain {
+        let (output, _) = forward(&x, &w, &b, layer, relu);
+        return Some(Tensor::from_primitive::<Flex>(output));
+    }
+    None
+}
+
+/// A flex tensor's values in row-major order (a view when it is already contiguous).
+fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
+    match t.as_slice::<f32>() {
+        Some(s) => s.into(),
+        None => t.to_contiguous().as_slice::<f32>().expect("contiguous").to_vec().into(),
+    }
+}
+
+fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+/// What the backward pass needs from the forward one.
+#[derive(Clone, Debug)]
+struct Saved {
+    layer: Layer,
+    /// The convolution's window matrix, or the transposed convolution's input.
+    operand: Arc<Vec<f32>>,
+    /// The kernel matrix.
+    kernel: Arc<Vec<f32>>,
+    /// The output, when a ReLU follows (its mask).
+    output: Option<FlexTensor>,
+}
+
+/// The forward pass on flex tensors: the output, and what backward needs.
+fn forward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    layer: Layer,
+    relu: bool,
+) -> (FlexTensor, Saved) {
+    let (x, weight, bias) = (values(x), values(weight), values(bias));
+    let (mut out, operand, kernel, shape) = match layer {
+        Layer::Conv { geometry: g, out: o } => {
+            let c = g.channels;
+            let kernel = conv_kernel(&weight, o, c);
+            let windows = g.unfold(&x);
+            let mut out = repeat(&bias, g.rows());
+            matmul(
+                &mut out,
+                true,
+                Matrix::row_major(&windows, g.rows(), 16 * c),
+                Matrix::row_major(&kernel, 16 * c, o),
+            );
+            (out, windows, kernel, [g.images, g.height, g.width, o])
+        }
+        Layer::Deconv { geometry: g, input: c } => {
+            let o = g.channels;
+            let kernel = deconv_kernel(&weight, c, o);
+            let mut products = vec![0f32; g.rows() * 16 * o];
+            matmul(
+                &mut products,
+                false,
+                Matrix::row_major(&x, g.rows(), c),
+                Matrix::row_major(&kernel, c, 16 * o),
+            );
+            let mut out = repeat(&bias, 4 * g.rows());
+            g.fold_add(&products, &mut out);
+            (out, x.into_owned(), kernel, [g.images, 2 * g.height, 2 * g.width, o])
+        }
+    };
+    if relu {
+        for v in &mut out {
+            *v = v.max(0.0);
+        }
+    }
+    let output = tensor(out, shape);
+    let saved = Saved {
+        layer,
+        operand: Arc::new(operand),
+        kernel: Arc::new(kernel),
+        output: relu.then(|| output.clone()),
+    };
+    (output, saved)
+}
+
+/// `bias` repeated `rows` times, row-major.
+fn repeat(bias: &[f32], rows: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(rows * bias.len());
+    for _ in 0..rows {
+        out.extend_from_slice(bias);
+    }
+    out
+}
+
+/// `[O, C, 4, 4]` → `16 · C × O`, row (ky, kx, c).
+fn conv_kernel(weight: &[f32], o: usize, c: usize) -> Vec<f32> {
+    let mut k = vec![0f32; 16 * c * o];
+    for oc in 0..o {
+        for ci in 0..c {
+            for tap in 0..16 {
+                k[(tap * c + ci) * o + oc] = weight[(oc * c + ci) * 16 + tap];
+            }
+        }
+    }
+    k
+}
+
+/// The inverse of [`conv_kernel`]: a kernel matrix's gradient in the weight's layout.
+fn conv_weight(k: &[f32], o: usize, c: usize) -> Vec<f32> {
+    let mut w = vec![0f32; 16 * c * o];
+    for oc in 0..o {
+        for ci in 0..c {
+            for tap in 0..16 {
+                w[(oc * c + ci) * 16 + tap] = k[(tap * c + ci) * o + oc];
+            }
+        }
+    }
+    w
+}
+
+/// `[C, O, 4, 4]` → `C × 16 · O`, column (ky, kx, o).
+fn deconv_kernel(weight: &[f32], c: usize, o: usize) -> Vec<f32> {
+    let mut k = vec![0f32; 16 * c * o];
+    for ci in 0..c {
+        for oc in 0..o {
+            for tap in 0..16 {
+                k[ci * 16 * o + tap * o + oc] = weight[(ci * o + oc) * 16 + tap];
+            }
+        }
+    }
+    k
+}
+
+/// The inverse of [`deconv_kernel`].
+fn deconv_weight(k: &[f32], c: usize, o: usize) -> Vec<f32> {
+    let mut w = vec![0f32; 16 * c * o];
+    for ci in 0..c {
+        for oc in 0..o {
+            for tap in 0..16 {
+                w[(ci * o + oc) * 16 + tap] = k[ci * 16 * o + tap * o + oc];
+            }
+        }
+    }
+    w
+}
+
+/// Column sums of a row-major matrix with `columns` columns (rows in order, so the bits do
+/// not depend on threads).
+fn column_sums(m: &[f32], columns: usize) -> Vec<f32> {
+    let mut sums = vec![0f32; columns];
+    for row in m.chunks_exact(columns) {
+        for (s, v) in sums.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    sums
+}
+
+/// The gradients of one layer: of the input (when asked for), the weight and the bias.
+struct LayerGradients {
+    input: Option<Vec<f32>>,
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+/// The backward pass: `grad` is the gradient of the output.
+fn backward(saved: &Saved, grad: &FlexTensor, want_input: bool) -> LayerGradients {
+    let mut g = values(grad).into_owned();
+    if let Some(output) = &saved.output {
+        for (g, y) in g.iter_mut().zip(values(output).iter()) {
+            if *y <= 0.0 {
+                *g = 0.0;
+            }
+        }
+    }
+    match saved.layer {
+        Layer::Conv { geometry: gm, out: o } => {
+            let (rows, k) = (gm.rows(), 16 * gm.channels);
+            let windows = Matrix::row_major(&saved.operand, rows, k);
+            let grad_out = Matrix::row_major(&g, rows, o);
+            let mut kernel = vec![0f32; k * o];
+            matmul(&mut kernel, false, windows.t(), grad_out);
+            let input = want_input.then(|| {
+                let mut grad_windows = vec![0f32; rows * k];
+                matmul(
+                    &mut grad_windows,
+                    false,
+                    grad_out,
+                    Matrix::row_major(&saved.kernel, k, o).t(),
+                );
+                let mut dx = vec![0f32; gm.images * gm.fine_len()];
+                gm.fold_add(&grad_windows, &mut dx);
+                dx
+            });
+            LayerGradients {
+                input,
+                weight: conv_weight(&kernel, o, gm.channels),
+                bias: column_sums(&g, o),
+            }
+        }
+        Layer::Deconv { geometry: gm, input: c } => {
+            let (rows, o) = (gm.rows(), gm.channels);
+            let grad_windows = gm.unfold(&g);
+            let grad_windows = Matrix::row_major(&grad_windows, rows, 16 * o);
+            let mut kernel = vec![0f32; c * 16 * o];
+            matmul(
+                &mut kernel,
+                false,
+                Matrix::row_major(&saved.operand, rows, c).t(),
+                grad_windows,
+            );
+            let input = want_input.then(|| {
+                let mut dx = vec![0f32; rows * c];
+                matmul(
+                    &mut dx,
+                    false,
+                    grad_windows,
+                    Matrix::row_major(&saved.kernel, c, 16 * o).t(),
+                );
+                dx
+            });
+            LayerGradients {
+                input,
+                weight: deconv_weight(&kernel, c, o),
+                bias: column_sums(&g, o),
+            }
+        }
+    }
+}
+
+/// The two layers' autodiff steps differ only in their type (burn keys a step by it).
+trait LayerBackward: Backward<Flex, 3, State = Saved> + Default {}
+
+#[derive(Debug, Default)]
+struct ConvBackward;
+#[derive(Debug, Default)]
+struct DeconvBackward;
+impl LayerBackward for ConvBackward {}
+impl LayerBackward for DeconvBackward {}
+
+fn layer_backward(ops: Ops<Saved, 3>, grads: &mut Gradients) {
+    let [node_x, node_w, node_b] = ops.parents;
+    let grad = grads.consume::<Flex>(&ops.node);
+    let saved = ops.state;
+    let gradients = backward(&saved, &grad, node_x.is_some());
+    let (x_shape, w_shape, o) = match saved.layer {
+        Layer::Conv { geometry: g, out } => (
+            [g.images, 2 * g.height, 2 * g.width, g.channels],
+            [out, g.channels, 4, 4],
+            out,
+        ),
+        Layer::Deconv { geometry: g, input } => (
+            [g.images, g.height, g.width, input],
+            [input, g.channels, 4, 4],
+            g.channels,
+        ),
+    };
+    if let (Some(node), Some(dx)) = (node_x, gradients.input) {
+        grads.register::<Flex>(node.id, tensor(dx, x_shape));
+    }
+    if let Some(node) = node_w {
+        grads.register::<Flex>(node.id, tensor(gradients.weight, w_shape));
+    }
+    if let Some(node) = node_b {
+        grads.register::<Flex>(node.id, tensor(gradients.bias, [o]));
+    }
+}
+
+impl Backward<Flex, 3> for ConvBackward {
+    type State = Saved;
+    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        layer_backward(ops, grads);
+    }
+}
+
+impl Backward<Flex, 3> for DeconvBackward {
+    type State = Saved;
+    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        layer_backward(ops, grads);
+    }
+}
+
+fn tracked_forward<B: LayerBackward>(
+    x: FloatTensor<Tracked>,
+    weight: FloatTensor<Tracked>,
+    bias: FloatTensor<Tracked>,
+    layer: Layer,
+    relu: bool,
+) -> FloatTensor<Tracked> {
+    let prep = B::default()
+        .prepare::<NoCheckpointing>([x.node(), weight.node(), bias.node()])
+        .compute_bound()
+        .stateful();
+    let (output, saved) = forward(
+        x.primitive(),
+        weight.primitive(),
+        bias.primitive(),
+        layer,
+        relu,
+    );
+    match prep {
+        OpsKind::Tracked(prep) => prep.finish(saved, output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    }
+}
