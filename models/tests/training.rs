@@ -275,3 +275,27 @@ fn weights_round_trip_through_safetensors() {
         codes(&t, &s, &images)
     );
 }
+
+/// The saved weights of `spec` trained on `images` in a rayon pool of `threads` threads.
+fn weight_bytes_on(threads: usize, spec: &TrainSpec, images: &[f32]) -> Vec<u8> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let t = pool.install(|| run(spec, images));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    weights::save(&t.network, &path).unwrap();
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn training_gives_the_same_bytes_on_1_2_and_4_threads() {
+    // The batch and image size put every fused layer's matrix products above the size at which
+    // they split over threads, and the window passes split by image.
+    let images = squares(32);
+    let s = spec(ModelKind::BetaVae { beta: 4.0 }, 6);
+    let one = weight_bytes_on(1, &s, &images);
+    assert_eq!(one, weight_bytes_on(2, &s, &images));
+    assert_eq!(one, weight_bytes_on(4, &s, &images));
+}

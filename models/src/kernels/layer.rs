@@ -31,7 +31,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, Flex};
 use burn::prelude::*;
 
-use super::matmul::{Matrix, matmul};
+use super::matmul::{Matrix, matmul, product};
 use super::window::Windows;
 
 type Tracked = Autodiff<Flex, NoCheckpointing>;
@@ -123,8 +123,9 @@ fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
 #[derive(Clone, Debug)]
 struct Saved {
     layer: Layer,
-    /// The convolution's window matrix, or the transposed convolution's input.
-    operand: Arc<Vec<f32>>,
+    /// The convolution's window matrix, or the transposed convolution's input (shared, not
+    /// copied).
+    operand: FlexTensor,
     /// The kernel matrix.
     kernel: Arc<Vec<f32>>,
     /// The output, when a ReLU follows (its mask).
@@ -139,12 +140,12 @@ fn forward(
     layer: Layer,
     relu: bool,
 ) -> (FlexTensor, Saved) {
-    let (x, weight, bias) = (values(x), values(weight), values(bias));
+    let (xv, weight, bias) = (values(x), values(weight), values(bias));
     let (mut out, operand, kernel, shape) = match layer {
         Layer::Conv { geometry: g, out: o } => {
             let c = g.channels;
             let kernel = conv_kernel(&weight, o, c);
-            let windows = g.unfold(&x);
+            let windows = g.unfold(&xv);
             let mut out = repeat(&bias, g.rows());
             matmul(
                 &mut out,
@@ -152,21 +153,23 @@ fn forward(
                 Matrix::row_major(&windows, g.rows(), 16 * c),
                 Matrix::row_major(&kernel, 16 * c, o),
             );
+            let windows = tensor(windows, [g.rows(), 16 * c]);
             (out, windows, kernel, [g.images, g.height, g.width, o])
         }
         Layer::Deconv { geometry: g, input: c } => {
             let o = g.channels;
             let kernel = deconv_kernel(&weight, c, o);
-            let mut products = vec![0f32; g.rows() * 16 * o];
-            matmul(
-                &mut products,
-                false,
-                Matrix::row_major(&x, g.rows(), c),
+            let products = product(
+                Matrix::row_major(&xv, g.rows(), c),
                 Matrix::row_major(&kernel, c, 16 * o),
             );
             let mut out = repeat(&bias, 4 * g.rows());
             g.fold_add(&products, &mut out);
-            (out, x.into_owned(), kernel, [g.images, 2 * g.height, 2 * g.width, o])
+            let input = match xv {
+                std::borrow::Cow::Borrowed(_) => x.clone(),
+                std::borrow::Cow::Owned(v) => tensor(v, [g.rows(), c]),
+            };
+            (out, input, kernel, [g.images, 2 * g.height, 2 * g.width, o])
         }
     };
     if relu {
@@ -177,7 +180,7 @@ fn forward(
     let output = tensor(out, shape);
     let saved = Saved {
         layer,
-        operand: Arc::new(operand),
+        operand,
         kernel: Arc::new(kernel),
         output: relu.then(|| output.clone()),
     };
@@ -265,8 +268,9 @@ struct LayerGradients {
 }
 
 /// The backward pass: `grad` is the gradient of the output.
-fn backward(saved: &Saved, grad: &FlexTensor, want_input: bool) -> LayerGradients {
-    let mut g = values(grad).into_owned();
+fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients {
+    // In place when the gradient is uniquely owned and dense (the usual case), else a copy.
+    let mut g: Vec<f32> = grad.into_data().try_into_vec().expect("an f32 gradient");
     if let Some(output) = &saved.output {
         for (g, y) in g.iter_mut().zip(values(output).iter()) {
             if *y <= 0.0 {
@@ -277,18 +281,13 @@ fn backward(saved: &Saved, grad: &FlexTensor, want_input: bool) -> LayerGradient
     match saved.layer {
         Layer::Conv { geometry: gm, out: o } => {
             let (rows, k) = (gm.rows(), 16 * gm.channels);
-            let windows = Matrix::row_major(&saved.operand, rows, k);
+            let windows = values(&saved.operand);
+            let windows = Matrix::row_major(&windows, rows, k);
             let grad_out = Matrix::row_major(&g, rows, o);
-            let mut kernel = vec![0f32; k * o];
-            matmul(&mut kernel, false, windows.t(), grad_out);
+            let kernel = product(windows.t(), grad_out);
             let input = want_input.then(|| {
-                let mut grad_windows = vec![0f32; rows * k];
-                matmul(
-                    &mut grad_windows,
-                    false,
-                    grad_out,
-                    Matrix::row_major(&saved.kernel, k, o).t(),
-                );
+                let grad_windows =
+                    product(grad_out, Matrix::row_major(&saved.kernel, k, o).t());
                 let mut dx = vec![0f32; gm.images * gm.fine_len()];
                 gm.fold_add(&grad_windows, &mut dx);
                 dx
@@ -303,23 +302,10 @@ fn backward(saved: &Saved, grad: &FlexTensor, want_input: bool) -> LayerGradient
             let (rows, o) = (gm.rows(), gm.channels);
             let grad_windows = gm.unfold(&g);
             let grad_windows = Matrix::row_major(&grad_windows, rows, 16 * o);
-            let mut kernel = vec![0f32; c * 16 * o];
-            matmul(
-                &mut kernel,
-                false,
-                Matrix::row_major(&saved.operand, rows, c).t(),
-                grad_windows,
-            );
-            let input = want_input.then(|| {
-                let mut dx = vec![0f32; rows * c];
-                matmul(
-                    &mut dx,
-                    false,
-                    grad_windows,
-                    Matrix::row_major(&saved.kernel, c, 16 * o).t(),
-                );
-                dx
-            });
+            let input_values = values(&saved.operand);
+            let kernel = product(Matrix::row_major(&input_values, rows, c).t(), grad_windows);
+            let input = want_input
+                .then(|| product(grad_windows, Matrix::row_major(&saved.kernel, c, 16 * o).t()));
             LayerGradients {
                 input,
                 weight: deconv_weight(&kernel, c, o),
@@ -343,7 +329,7 @@ fn layer_backward(ops: Ops<Saved, 3>, grads: &mut Gradients) {
     let [node_x, node_w, node_b] = ops.parents;
     let grad = grads.consume::<Flex>(&ops.node);
     let saved = ops.state;
-    let gradients = backward(&saved, &grad, node_x.is_some());
+    let gradients = backward(&saved, grad, node_x.is_some());
     let (x_shape, w_shape, o) = match saved.layer {
         Layer::Conv { geometry: g, out } => (
             [g.images, 2 * g.height, 2 * g.width, g.channels],

@@ -56,17 +56,32 @@ const PARALLEL_WORK: usize = 1 << 18;
 /// `dst = lhs · rhs`, or `dst += lhs · rhs` with `accumulate`; `dst` is row-major
 /// `lhs.rows × rhs.columns`.
 pub fn matmul(dst: &mut [f32], accumulate: bool, lhs: Matrix, rhs: Matrix) {
+    assert_eq!(dst.len(), lhs.rows * rhs.columns, "matmul: destination size");
+    // SAFETY: `dst` is an initialised buffer of the product's size.
+    unsafe { gemm_into(dst.as_mut_ptr(), accumulate, lhs, rhs) }
+}
+
+/// `lhs · rhs` in a new row-major buffer, written once (never zero-filled first).
+pub fn product(lhs: Matrix, rhs: Matrix) -> Vec<f32> {
+    let len = lhs.rows * rhs.columns;
+    let mut out = Vec::with_capacity(len);
+    // SAFETY: the capacity holds the product; without `accumulate` gemm only stores into the
+    // destination (its α = 0 path), so every element is written and none read before.
+    unsafe {
+        gemm_into(out.spare_capacity_mut().as_mut_ptr().cast(), false, lhs, rhs);
+        out.set_len(len);
+    }
+    out
+}
+
+/// # Safety
+/// `dst` must be valid for writes (and, with `accumulate`, reads) of `lhs.rows × rhs.columns`
+/// values.
+unsafe fn gemm_into(dst: *mut f32, accumulate: bool, lhs: Matrix, rhs: Matrix) {
     let (m, k, n) = (lhs.rows, lhs.columns, rhs.columns);
     assert_eq!(rhs.rows, k, "matmul: inner dimensions differ");
-    assert_eq!(dst.len(), m * n, "matmul: destination size");
     assert!(lhs.data.len() >= lhs.extent() && rhs.data.len() >= rhs.extent());
     if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        if !accumulate {
-            dst.fill(0.0);
-        }
         return;
     }
     let parallelism = if m * n * k >= PARALLEL_WORK && rayon::current_num_threads() > 1 {
@@ -74,15 +89,15 @@ pub fn matmul(dst: &mut [f32], accumulate: bool, lhs: Matrix, rhs: Matrix) {
     } else {
         gemm::Parallelism::None
     };
-    // SAFETY: the asserts above keep every index the views describe inside their slices, and
-    // `dst` is an exclusive m × n row-major buffer. `gemm` computes dst := α·dst + β·lhs·rhs
-    // (α read only with `read_dst`).
+    // SAFETY: the assert above keeps every index the views describe inside their slices; the
+    // caller vouches for `dst`. `gemm` computes dst := α·dst + β·lhs·rhs, reading dst only with
+    // `read_dst` (with k = 0 it stores α·dst, i.e. zeros without `accumulate`).
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
             n as isize,
             accumulate,
@@ -145,5 +160,6 @@ mod tests {
         assert_eq!(out, vec![11.0, 12.0, 13.0, 14.0]);
         matmul(&mut out, false, m, Matrix::row_major(&i, 2, 2));
         assert_eq!(out, a.to_vec());
+        assert_eq!(product(m, Matrix::row_major(&i, 2, 2)), a.to_vec());
     }
 }

@@ -12,7 +12,15 @@
 //! Images are independent, so both passes split the batch over rayon's threads; within an image
 //! the order of additions is fixed, so the results do not depend on the thread count.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
+
+fn zero(values: &mut [MaybeUninit<f32>]) {
+    for v in values {
+        v.write(0.0);
+    }
+}
 
 /// The geometry: `images` fine grids of `2 · height × 2 · width` pixels, `channels` per pixel,
 /// and the `height × width` coarse grid of window positions.
@@ -48,41 +56,50 @@ impl Windows {
     }
 
     /// The window matrix (`rows × columns`, row-major) of `fine` (`images` fine grids, NHWC).
+    /// Every entry is written once: the taps, or zeros on the padding.
     pub fn unfold(&self, fine: &[f32]) -> Vec<f32> {
         assert_eq!(fine.len(), self.images * self.fine_len());
         let c = self.channels;
         let (h, w) = (self.height, self.width);
         let row = self.columns();
-        let mut out = vec![0f32; self.rows() * row];
-        if out.is_empty() {
-            return out;
-        }
-        out.par_chunks_mut(h * w * row)
-            .zip(fine.par_chunks(self.fine_len()))
-            .for_each(|(out, image)| {
-                for i in 0..h {
-                    for ky in 0..4 {
-                        let Some(y) = Self::fine(i, ky, h) else {
-                            continue; // the padding: the row stays zero
-                        };
-                        let line = &image[y * 2 * w * c..(y + 1) * 2 * w * c];
-                        for j in 0..w {
-                            let dst = &mut out[(i * w + j) * row + ky * 4 * c..][..4 * c];
-                            if j > 0 && j + 1 < w {
-                                // Interior: the four taps are four adjacent pixels.
-                                dst.copy_from_slice(&line[(2 * j - 1) * c..(2 * j + 3) * c]);
-                            } else {
-                                for kx in 0..4 {
-                                    if let Some(x) = Self::fine(j, kx, w) {
-                                        dst[kx * c..(kx + 1) * c]
-                                            .copy_from_slice(&line[x * c..(x + 1) * c]);
+        let len = self.rows() * row;
+        let mut out = Vec::with_capacity(len);
+        if len > 0 {
+            out.spare_capacity_mut()[..len]
+                .par_chunks_mut(h * w * row)
+                .zip(fine.par_chunks(self.fine_len()))
+                .for_each(|(out, image)| {
+                    for i in 0..h {
+                        for ky in 0..4 {
+                            let y = Self::fine(i, ky, h);
+                            for j in 0..w {
+                                let dst = &mut out[(i * w + j) * row + ky * 4 * c..][..4 * c];
+                                let Some(y) = y else {
+                                    zero(dst); // the padding
+                                    continue;
+                                };
+                                let line = &image[y * 2 * w * c..(y + 1) * 2 * w * c];
+                                if j > 0 && j + 1 < w {
+                                    // Interior: the four taps are four adjacent pixels.
+                                    dst.write_copy_of_slice(&line[(2 * j - 1) * c..(2 * j + 3) * c]);
+                                    continue;
+                                }
+                                for (kx, dst) in dst.chunks_exact_mut(c).enumerate() {
+                                    match Self::fine(j, kx, w) {
+                                        Some(x) => {
+                                            dst.write_copy_of_slice(&line[x * c..(x + 1) * c]);
+                                        }
+                                        None => zero(dst),
                                     }
                                 }
                             }
                         }
                     }
-                }
-            });
+                });
+        }
+        // SAFETY: the loops above wrote all `len` values: each row's 4 × 4 taps of `c` values,
+        // for every row of every image.
+        unsafe { out.set_len(len) };
         out
     }
 

@@ -279,7 +279,8 @@ impl StageKind for Decode {
     }
 
     fn version(&self) -> u32 {
-        2
+        // 3: faces decode through flow-models' fused CPU kernels (sums in another order).
+        3
     }
 
     fn summary(&self) -> &'static str {

@@ -182,7 +182,8 @@ impl StageKind for Train {
     fn version(&self) -> u32 {
         // 2: convolutions as matrix products (flow-models `conv`/`deconv`): the same network,
         // floating-point sums in another order, so other bytes.
-        2
+        // 3: the fused CPU kernels (flow-models `kernels`): sums in another order again.
+        3
     }
 
     fn summary(&self) -> &'static str {

@@ -53,7 +53,8 @@ impl StageKind for Traversals {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: encodes and decodes through flow-models' fused CPU kernels (sums in another order).
+        2
     }
 
     fn summary(&self) -> &'static str {
