@@ -16,6 +16,7 @@ use burn::tensor::activation::{log_sigmoid, sigmoid};
 use burn::tensor::loss::cross_entropy_with_logits;
 
 use crate::architecture::{Network, Shape};
+use crate::kernels::bernoulli::bernoulli_nll_sum;
 
 /// The model classes.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -112,7 +113,9 @@ pub fn loss(
             let z = mu.clone() + (logvar.clone() * 0.5).exp() * eps;
             let decoder = network.decoder.as_ref().expect("a VAE has a decoder");
             let logits = decoder.forward(z);
-            let reconstruction = bernoulli_nll(logits, x).sum() / b;
+            let reconstruction = bernoulli_nll_sum(&logits, &x)
+                .unwrap_or_else(|| bernoulli_nll(logits, x).sum())
+                / b;
             let kl = kl_terms(mu, logvar).sum() / b;
             let total = reconstruction.clone() + kl.clone() * beta;
             Loss {
