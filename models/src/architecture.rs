@@ -33,6 +33,7 @@ use burn::tensor::activation::relu;
 
 use crate::conv::Conv;
 use crate::deconv::Deconv;
+use crate::kernels;
 use crate::rng::Purpose;
 
 /// Encoder channels; the decoder runs them backwards.
@@ -204,7 +205,7 @@ impl Encoder {
             x = conv.forward_relu(x);
         }
         let x: Tensor<2> = x.permute([0, 3, 1, 2]).flatten(1, 3);
-        self.out.forward(relu(self.hidden.forward(x)))
+        dense(&self.out, dense(&self.hidden, x, true), false)
     }
 }
 
@@ -212,8 +213,8 @@ impl Decoder {
     /// `[B, N]` latents → `[B, 1, H, W]` pixel logits.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
         let b = z.dims()[0];
-        let x = relu(self.hidden.forward(z));
-        let x = relu(self.expand.forward(x));
+        let x = dense(&self.hidden, z, true);
+        let x = dense(&self.expand, x, true);
         let mut x: Tensor<4> = x
             .reshape([b, CHANNELS[3], self.grid[0], self.grid[1]])
             .permute([0, 2, 3, 1]);
@@ -227,4 +228,14 @@ impl Decoder {
         }
         x.permute([0, 3, 1, 2])
     }
+}
+
+/// A fully connected layer, followed by a ReLU if `then_relu`: one fused operation on the CPU
+/// ([`crate::kernels::layer::dense`]), burn's `Linear` elsewhere.
+fn dense(layer: &Linear, x: Tensor<2>, then_relu: bool) -> Tensor<2> {
+    let bias = layer.bias.as_ref().expect("every layer has a bias").val();
+    kernels::layer::dense(&x, &layer.weight.val(), &bias, then_relu).unwrap_or_else(|| {
+        let y = layer.forward(x);
+        if then_relu { relu(y) } else { y }
+    })
 }

@@ -265,3 +265,34 @@ fn a_frozen_input_gets_no_gradient_but_the_weights_do() {
     assert!(x.grad(&g).is_none());
     assert!(w.grad(&g).is_some() && b.grad(&g).is_some());
 }
+
+#[test]
+fn the_fused_dense_layer_equals_burns_linear_with_and_without_relu() {
+    use burn::nn::{Linear, LinearConfig};
+    let device = Device::flex().autodiff();
+    for then_relu in [false, true] {
+        let run = |fused: bool| {
+            let w = random([6, 4], 11, &device).require_grad();
+            let b = random([4], 12, &device).require_grad();
+            let x = random([3, 6], 13, &device).require_grad();
+            let y = if fused {
+                layer::dense(&x, &w, &b, then_relu).expect("the flex path")
+            } else {
+                let mut linear: Linear = LinearConfig::new(6, 4).init(&device);
+                linear.weight = Param::from_tensor(w.clone());
+                linear.bias = Some(Param::from_tensor(b.clone()));
+                let y = linear.forward(x.clone());
+                if then_relu { relu(y) } else { y }
+            };
+            let probe = random(y.dims(), 14, &device);
+            let g = (y.clone() * probe).sum().backward();
+            (y, x.grad(&g).unwrap(), w.grad(&g).unwrap(), b.grad(&g).unwrap())
+        };
+        let (y, dx, dw, db) = run(true);
+        let (y_ref, dx_ref, dw_ref, db_ref) = run(false);
+        assert!(max_abs_difference(y, y_ref) < TOLERANCE);
+        assert!(max_abs_difference(dx, dx_ref) < TOLERANCE);
+        assert!(max_abs_difference(dw, dw_ref) < TOLERANCE);
+        assert!(max_abs_difference(db, db_ref) < TOLERANCE);
+    }
+}

@@ -20,8 +20,6 @@
 //! Other backends (CUDA) do not reach these functions: they return `None` and the caller uses
 //! the composed tensor-op version.
 
-use std::sync::Arc;
-
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
@@ -30,6 +28,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, Flex};
 use burn::prelude::*;
+use rayon::prelude::*;
 
 use super::matmul::{Matrix, matmul, product};
 use super::window::Windows;
@@ -48,7 +47,7 @@ pub fn conv(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, relu: bool) -> 
         width: w / 2,
         channels: c,
     };
-    run::<ConvBackward>(x, weight, bias, Layer::Conv { geometry, out: o }, relu)
+    run::<ConvBackward, 4, 4>(x, weight, bias, Layer::Conv { geometry, out: o }, relu)
 }
 
 /// The transposed convolution of `x` (`[B, H, W, C]`) with `weight` (`[C, O, 4, 4]`) and
@@ -67,7 +66,17 @@ pub fn deconv(
         width: w,
         channels: o,
     };
-    run::<DeconvBackward>(x, weight, bias, Layer::Deconv { geometry, input: c }, relu)
+    run::<DeconvBackward, 4, 4>(x, weight, bias, Layer::Deconv { geometry, input: c }, relu)
+}
+
+/// The fully connected layer `x · weight + bias` of `x` (`[B, in]`) with `weight` (`[in, out]`,
+/// burn's `Linear` layout) and `bias` (`[out]`): `[B, out]`, through a ReLU if `relu`. `None` as
+/// for [`conv`]. Unlike burn's matrix product, which stays on one thread below 192³
+/// multiply-adds, it splits the model's 256 × 1,024 products over the node's threads.
+pub fn dense(x: &Tensor<2>, weight: &Tensor<2>, bias: &Tensor<1>, relu: bool) -> Option<Tensor<2>> {
+    let [rows, inputs] = x.dims();
+    let [_, outputs] = weight.dims();
+    run::<DenseBackward, 2, 2>(x, weight, bias, Layer::Dense { rows, inputs, outputs }, relu)
 }
 
 /// Which layer, with its geometry (windows over the fine grid: the convolution's input, the
@@ -76,15 +85,36 @@ pub fn deconv(
 enum Layer {
     Conv { geometry: Windows, out: usize },
     Deconv { geometry: Windows, input: usize },
+    Dense { rows: usize, inputs: usize, outputs: usize },
 }
 
-fn run<B: LayerBackward>(
-    x: &Tensor<4>,
-    weight: &Tensor<4>,
+impl Layer {
+    /// Rows of the output seen as a matrix with one column per output channel, and rows per
+    /// image (the unit of the parallel passes).
+    fn output_rows(&self) -> (usize, usize) {
+        match *self {
+            Layer::Conv { geometry: g, .. } => (g.rows(), g.height * g.width),
+            Layer::Deconv { geometry: g, .. } => (4 * g.rows(), 4 * g.height * g.width),
+            Layer::Dense { rows, .. } => (rows, 1),
+        }
+    }
+
+    fn output_channels(&self) -> usize {
+        match *self {
+            Layer::Conv { out, .. } => out,
+            Layer::Deconv { geometry: g, .. } => g.channels,
+            Layer::Dense { outputs, .. } => outputs,
+        }
+    }
+}
+
+fn run<B: LayerBackward, const D: usize, const W: usize>(
+    x: &Tensor<D>,
+    weight: &Tensor<W>,
     bias: &Tensor<1>,
     layer: Layer,
     relu: bool,
-) -> Option<Tensor<4>> {
+) -> Option<Tensor<D>> {
     let tracked = (
         x.clone().try_into_primitive::<Tracked>(),
         weight.clone().try_into_primitive::<Tracked>(),
@@ -115,7 +145,7 @@ pub(super) fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
     }
 }
 
-pub(super) fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
+pub(super) fn tensor(values: Vec<f32>, shape: impl Into<burn::tensor::Shape>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
 }
 
@@ -126,8 +156,8 @@ struct Saved {
     /// The convolution's window matrix, or the transposed convolution's input (shared, not
     /// copied).
     operand: FlexTensor,
-    /// The kernel matrix.
-    kernel: Arc<Vec<f32>>,
+    /// The kernel matrix (the dense layer's weight itself, shared).
+    kernel: FlexTensor,
     /// The output, when a ReLU follows (its mask).
     output: Option<FlexTensor>,
 }
@@ -140,6 +170,7 @@ fn forward(
     layer: Layer,
     relu: bool,
 ) -> (FlexTensor, Saved) {
+    let w = weight;
     let (xv, weight, bias) = (values(x), values(weight), values(bias));
     let (mut out, operand, kernel, shape) = match layer {
         Layer::Conv { geometry: g, out: o } => {
@@ -154,7 +185,8 @@ fn forward(
                 Matrix::row_major(&kernel, 16 * c, o),
             );
             let windows = tensor(windows, [g.rows(), 16 * c]);
-            (out, windows, kernel, [g.images, g.height, g.width, o])
+            let kernel = tensor(kernel, [16 * c, o]);
+            (out, windows, kernel, vec![g.images, g.height, g.width, o])
         }
         Layer::Deconv { geometry: g, input: c } => {
             let o = g.channels;
@@ -165,26 +197,48 @@ fn forward(
             );
             let mut out = repeat(&bias, 4 * g.rows());
             g.fold_add(&products, &mut out);
-            let input = match xv {
-                std::borrow::Cow::Borrowed(_) => x.clone(),
-                std::borrow::Cow::Owned(v) => tensor(v, [g.rows(), c]),
-            };
-            (out, input, kernel, [g.images, 2 * g.height, 2 * g.width, o])
+            let input = shared(x, xv, [g.rows(), c]);
+            let kernel = tensor(kernel, [c, 16 * o]);
+            (out, input, kernel, vec![g.images, 2 * g.height, 2 * g.width, o])
+        }
+        Layer::Dense { rows, inputs, outputs } => {
+            let mut out = repeat(&bias, rows);
+            matmul(
+                &mut out,
+                true,
+                Matrix::row_major(&xv, rows, inputs),
+                Matrix::row_major(&weight, inputs, outputs),
+            );
+            let kernel = shared(w, weight, [inputs, outputs]);
+            let input = shared(x, xv, [rows, inputs]);
+            (out, input, kernel, vec![rows, outputs])
         }
     };
     if relu {
-        for v in &mut out {
-            *v = v.max(0.0);
-        }
+        let (_, per_image) = layer.output_rows();
+        let chunk = per_image * layer.output_channels();
+        out.par_chunks_mut(chunk.max(1)).for_each(|out| {
+            for v in out {
+                *v = v.max(0.0);
+            }
+        });
     }
     let output = tensor(out, shape);
     let saved = Saved {
         layer,
         operand,
-        kernel: Arc::new(kernel),
+        kernel,
         output: relu.then(|| output.clone()),
     };
     (output, saved)
+}
+
+/// The tensor itself when `values` borrowed it (contiguous), else its contiguous copy.
+fn shared(t: &FlexTensor, values: std::borrow::Cow<'_, [f32]>, shape: [usize; 2]) -> FlexTensor {
+    match values {
+        std::borrow::Cow::Borrowed(_) => t.clone(),
+        std::borrow::Cow::Owned(v) => tensor(v, shape),
+    }
 }
 
 /// `bias` repeated `rows` times, row-major.
@@ -248,12 +302,37 @@ fn deconv_weight(k: &[f32], c: usize, o: usize) -> Vec<f32> {
     w
 }
 
-/// Column sums of a row-major matrix with `columns` columns (rows in order, so the bits do
-/// not depend on threads).
-fn column_sums(m: &[f32], columns: usize) -> Vec<f32> {
-    let mut sums = vec![0f32; columns];
-    for row in m.chunks_exact(columns) {
-        for (s, v) in sums.iter_mut().zip(row) {
+/// Zeroes the output gradient `g` where the ReLU was off (if one follows the layer) and returns
+/// its column sums, the bias gradient. One pass, split by image; each image's sums are added in
+/// image order, so the bits do not depend on the thread count.
+fn mask_and_sum(g: &mut [f32], saved: &Saved) -> Vec<f32> {
+    let channels = saved.layer.output_channels();
+    let (_, per_image) = saved.layer.output_rows();
+    let chunk = (per_image * channels).max(1);
+    let output = saved.output.as_ref().map(values);
+    let partial: Vec<Vec<f32>> = g
+        .par_chunks_mut(chunk)
+        .enumerate()
+        .map(|(i, g)| {
+            if let Some(y) = &output {
+                for (g, y) in g.iter_mut().zip(&y[i * chunk..]) {
+                    if *y <= 0.0 {
+                        *g = 0.0;
+                    }
+                }
+            }
+            let mut sums = vec![0f32; channels];
+            for row in g.chunks_exact(channels) {
+                for (s, v) in sums.iter_mut().zip(row) {
+                    *s += v;
+                }
+            }
+            sums
+        })
+        .collect();
+    let mut sums = vec![0f32; channels];
+    for p in partial {
+        for (s, v) in sums.iter_mut().zip(p) {
             *s += v;
         }
     }
@@ -271,13 +350,8 @@ struct LayerGradients {
 fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients {
     // In place when the gradient is uniquely owned and dense (the usual case), else a copy.
     let mut g: Vec<f32> = grad.into_data().try_into_vec().expect("an f32 gradient");
-    if let Some(output) = &saved.output {
-        for (g, y) in g.iter_mut().zip(values(output).iter()) {
-            if *y <= 0.0 {
-                *g = 0.0;
-            }
-        }
-    }
+    let bias = mask_and_sum(&mut g, saved);
+    let kernel_values = values(&saved.kernel);
     match saved.layer {
         Layer::Conv { geometry: gm, out: o } => {
             let (rows, k) = (gm.rows(), 16 * gm.channels);
@@ -286,8 +360,7 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
             let grad_out = Matrix::row_major(&g, rows, o);
             let kernel = product(windows.t(), grad_out);
             let input = want_input.then(|| {
-                let grad_windows =
-                    product(grad_out, Matrix::row_major(&saved.kernel, k, o).t());
+                let grad_windows = product(grad_out, Matrix::row_major(&kernel_values, k, o).t());
                 let mut dx = vec![0f32; gm.images * gm.fine_len()];
                 gm.fold_add(&grad_windows, &mut dx);
                 dx
@@ -295,7 +368,7 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
             LayerGradients {
                 input,
                 weight: conv_weight(&kernel, o, gm.channels),
-                bias: column_sums(&g, o),
+                bias,
             }
         }
         Layer::Deconv { geometry: gm, input: c } => {
@@ -305,11 +378,24 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
             let input_values = values(&saved.operand);
             let kernel = product(Matrix::row_major(&input_values, rows, c).t(), grad_windows);
             let input = want_input
-                .then(|| product(grad_windows, Matrix::row_major(&saved.kernel, c, 16 * o).t()));
+                .then(|| product(grad_windows, Matrix::row_major(&kernel_values, c, 16 * o).t()));
             LayerGradients {
                 input,
                 weight: deconv_weight(&kernel, c, o),
-                bias: column_sums(&g, o),
+                bias,
+            }
+        }
+        Layer::Dense { rows, inputs, outputs } => {
+            let input_values = values(&saved.operand);
+            let grad_out = Matrix::row_major(&g, rows, outputs);
+            let weight = product(Matrix::row_major(&input_values, rows, inputs).t(), grad_out);
+            let input = want_input.then(|| {
+                product(grad_out, Matrix::row_major(&kernel_values, inputs, outputs).t())
+            });
+            LayerGradients {
+                input,
+                weight,
+                bias,
             }
         }
     }
@@ -322,6 +408,9 @@ trait LayerBackward: Backward<Flex, 3, State = Saved> + Default {}
 struct ConvBackward;
 #[derive(Debug, Default)]
 struct DeconvBackward;
+#[derive(Debug, Default)]
+struct DenseBackward;
+impl LayerBackward for DenseBackward {}
 impl LayerBackward for ConvBackward {}
 impl LayerBackward for DeconvBackward {}
 
@@ -332,15 +421,18 @@ fn layer_backward(ops: Ops<Saved, 3>, grads: &mut Gradients) {
     let gradients = backward(&saved, grad, node_x.is_some());
     let (x_shape, w_shape, o) = match saved.layer {
         Layer::Conv { geometry: g, out } => (
-            [g.images, 2 * g.height, 2 * g.width, g.channels],
-            [out, g.channels, 4, 4],
+            vec![g.images, 2 * g.height, 2 * g.width, g.channels],
+            vec![out, g.channels, 4, 4],
             out,
         ),
         Layer::Deconv { geometry: g, input } => (
-            [g.images, g.height, g.width, input],
-            [input, g.channels, 4, 4],
+            vec![g.images, g.height, g.width, input],
+            vec![input, g.channels, 4, 4],
             g.channels,
         ),
+        Layer::Dense { rows, inputs, outputs } => {
+            (vec![rows, inputs], vec![inputs, outputs], outputs)
+        }
     };
     if let (Some(node), Some(dx)) = (node_x, gradients.input) {
         grads.register::<Flex>(node.id, tensor(dx, x_shape));
@@ -361,6 +453,13 @@ impl Backward<Flex, 3> for ConvBackward {
 }
 
 impl Backward<Flex, 3> for DeconvBackward {
+    type State = Saved;
+    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        layer_backward(ops, grads);
+    }
+}
+
+impl Backward<Flex, 3> for DenseBackward {
     type State = Saved;
     fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         layer_backward(ops, grads);
