@@ -30,6 +30,7 @@ use burn::backend::{Autodiff, Flex};
 use burn::prelude::*;
 use rayon::prelude::*;
 
+use super::blocked;
 use super::matmul::{Matrix, matmul, product};
 use super::window::Windows;
 
@@ -153,8 +154,7 @@ pub(super) fn tensor(values: Vec<f32>, shape: impl Into<burn::tensor::Shape>) ->
 #[derive(Clone, Debug)]
 struct Saved {
     layer: Layer,
-    /// The convolution's window matrix, or the transposed convolution's input (shared, not
-    /// copied).
+    /// The layer's input (shared, not copied).
     operand: FlexTensor,
     /// The kernel matrix (the dense layer's weight itself, shared).
     kernel: FlexTensor,
@@ -176,27 +176,15 @@ fn forward(
         Layer::Conv { geometry: g, out: o } => {
             let c = g.channels;
             let kernel = conv_kernel(&weight, o, c);
-            let windows = g.unfold(&xv);
-            let mut out = repeat(&bias, g.rows());
-            matmul(
-                &mut out,
-                true,
-                Matrix::row_major(&windows, g.rows(), 16 * c),
-                Matrix::row_major(&kernel, 16 * c, o),
-            );
-            let windows = tensor(windows, [g.rows(), 16 * c]);
+            let out = blocked::conv_forward(&g, o, &xv, &kernel, &bias, relu);
+            let input = shared(x, xv, [g.images * g.fine_len() / c, c]);
             let kernel = tensor(kernel, [16 * c, o]);
-            (out, windows, kernel, vec![g.images, g.height, g.width, o])
+            (out, input, kernel, vec![g.images, g.height, g.width, o])
         }
         Layer::Deconv { geometry: g, input: c } => {
             let o = g.channels;
             let kernel = deconv_kernel(&weight, c, o);
-            let products = product(
-                Matrix::row_major(&xv, g.rows(), c),
-                Matrix::row_major(&kernel, c, 16 * o),
-            );
-            let mut out = repeat(&bias, 4 * g.rows());
-            g.fold_add(&products, &mut out);
+            let out = blocked::deconv_forward(&g, c, &xv, &kernel, &bias, relu);
             let input = shared(x, xv, [g.rows(), c]);
             let kernel = tensor(kernel, [c, 16 * o]);
             (out, input, kernel, vec![g.images, 2 * g.height, 2 * g.width, o])
@@ -214,7 +202,8 @@ fn forward(
             (out, input, kernel, vec![rows, outputs])
         }
     };
-    if relu {
+    if relu && matches!(layer, Layer::Dense { .. }) {
+        // (The stride-2 layers apply it block by block.)
         let (_, per_image) = layer.output_rows();
         let chunk = per_image * layer.output_channels();
         out.par_chunks_mut(chunk.max(1)).for_each(|out| {
@@ -354,17 +343,9 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
     let kernel_values = values(&saved.kernel);
     match saved.layer {
         Layer::Conv { geometry: gm, out: o } => {
-            let (rows, k) = (gm.rows(), 16 * gm.channels);
-            let windows = values(&saved.operand);
-            let windows = Matrix::row_major(&windows, rows, k);
-            let grad_out = Matrix::row_major(&g, rows, o);
-            let kernel = product(windows.t(), grad_out);
-            let input = want_input.then(|| {
-                let grad_windows = product(grad_out, Matrix::row_major(&kernel_values, k, o).t());
-                let mut dx = vec![0f32; gm.images * gm.fine_len()];
-                gm.fold_add(&grad_windows, &mut dx);
-                dx
-            });
+            let input_values = values(&saved.operand);
+            let (kernel, input) =
+                blocked::conv_backward(&gm, o, &input_values, &kernel_values, &g, want_input);
             LayerGradients {
                 input,
                 weight: conv_weight(&kernel, o, gm.channels),
@@ -372,16 +353,12 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
             }
         }
         Layer::Deconv { geometry: gm, input: c } => {
-            let (rows, o) = (gm.rows(), gm.channels);
-            let grad_windows = gm.unfold(&g);
-            let grad_windows = Matrix::row_major(&grad_windows, rows, 16 * o);
             let input_values = values(&saved.operand);
-            let kernel = product(Matrix::row_major(&input_values, rows, c).t(), grad_windows);
-            let input = want_input
-                .then(|| product(grad_windows, Matrix::row_major(&kernel_values, c, 16 * o).t()));
+            let (kernel, input) =
+                blocked::deconv_backward(&gm, c, &input_values, &kernel_values, &g, want_input);
             LayerGradients {
                 input,
-                weight: deconv_weight(&kernel, c, o),
+                weight: deconv_weight(&kernel, c, gm.channels),
                 bias,
             }
         }

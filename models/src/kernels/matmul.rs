@@ -53,22 +53,41 @@ impl<'a> Matrix<'a> {
 /// Products smaller than this many multiply-adds run on one thread (splitting costs more).
 const PARALLEL_WORK: usize = 1 << 18;
 
+/// Where a product runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Threads {
+    /// Split over rayon's pool when large enough.
+    Pool,
+    /// On the calling thread (a caller that already runs blocks in parallel).
+    One,
+}
+
 /// `dst = lhs · rhs`, or `dst += lhs · rhs` with `accumulate`; `dst` is row-major
 /// `lhs.rows × rhs.columns`.
 pub fn matmul(dst: &mut [f32], accumulate: bool, lhs: Matrix, rhs: Matrix) {
+    matmul_on(Threads::Pool, dst, accumulate, lhs, rhs)
+}
+
+/// [`matmul`] on the given threads.
+pub fn matmul_on(threads: Threads, dst: &mut [f32], accumulate: bool, lhs: Matrix, rhs: Matrix) {
     assert_eq!(dst.len(), lhs.rows * rhs.columns, "matmul: destination size");
     // SAFETY: `dst` is an initialised buffer of the product's size.
-    unsafe { gemm_into(dst.as_mut_ptr(), accumulate, lhs, rhs) }
+    unsafe { gemm_into(dst.as_mut_ptr(), accumulate, lhs, rhs, threads) }
 }
 
 /// `lhs · rhs` in a new row-major buffer, written once (never zero-filled first).
 pub fn product(lhs: Matrix, rhs: Matrix) -> Vec<f32> {
+    product_on(Threads::Pool, lhs, rhs)
+}
+
+/// [`product`] on the given threads.
+pub fn product_on(threads: Threads, lhs: Matrix, rhs: Matrix) -> Vec<f32> {
     let len = lhs.rows * rhs.columns;
     let mut out = Vec::with_capacity(len);
     // SAFETY: the capacity holds the product; without `accumulate` gemm only stores into the
     // destination (its α = 0 path), so every element is written and none read before.
     unsafe {
-        gemm_into(out.spare_capacity_mut().as_mut_ptr().cast(), false, lhs, rhs);
+        gemm_into(out.spare_capacity_mut().as_mut_ptr().cast(), false, lhs, rhs, threads);
         out.set_len(len);
     }
     out
@@ -77,14 +96,17 @@ pub fn product(lhs: Matrix, rhs: Matrix) -> Vec<f32> {
 /// # Safety
 /// `dst` must be valid for writes (and, with `accumulate`, reads) of `lhs.rows × rhs.columns`
 /// values.
-unsafe fn gemm_into(dst: *mut f32, accumulate: bool, lhs: Matrix, rhs: Matrix) {
+unsafe fn gemm_into(dst: *mut f32, accumulate: bool, lhs: Matrix, rhs: Matrix, threads: Threads) {
     let (m, k, n) = (lhs.rows, lhs.columns, rhs.columns);
     assert_eq!(rhs.rows, k, "matmul: inner dimensions differ");
     assert!(lhs.data.len() >= lhs.extent() && rhs.data.len() >= rhs.extent());
     if m == 0 || n == 0 {
         return;
     }
-    let parallelism = if m * n * k >= PARALLEL_WORK && rayon::current_num_threads() > 1 {
+    let parallelism = if threads == Threads::Pool
+        && m * n * k >= PARALLEL_WORK
+        && rayon::current_num_threads() > 1
+    {
         gemm::Parallelism::Rayon(0)
     } else {
         gemm::Parallelism::None

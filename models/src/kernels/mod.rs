@@ -4,6 +4,7 @@
 //! reconstruction term likewise ([`bernoulli`]).
 
 pub mod bernoulli;
+mod blocked;
 pub mod layer;
 pub mod matmul;
 pub mod window;
