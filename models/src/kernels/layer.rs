@@ -31,7 +31,7 @@ use burn::prelude::*;
 use rayon::prelude::*;
 
 use super::blocked;
-use super::matmul::{Matrix, matmul, product};
+use super::matmul::{Matrix, matmul, product, product_transposed};
 use super::window::Windows;
 
 type Tracked = Autodiff<Flex, NoCheckpointing>;
@@ -367,7 +367,16 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
             let grad_out = Matrix::row_major(&g, rows, outputs);
             let weight = product(Matrix::row_major(&input_values, rows, inputs).t(), grad_out);
             let input = want_input.then(|| {
-                product(grad_out, Matrix::row_major(&kernel_values, inputs, outputs).t())
+                // Column by column, then transposed back (see `product_transposed`).
+                let weight_t = Matrix::row_major(&kernel_values, inputs, outputs).t();
+                let columns = product_transposed(grad_out, weight_t);
+                let mut dx = vec![0f32; rows * inputs];
+                for (i, column) in columns.chunks_exact(rows).enumerate() {
+                    for (r, v) in column.iter().enumerate() {
+                        dx[r * inputs + i] = *v;
+                    }
+                }
+                dx
             });
             LayerGradients {
                 input,
