@@ -16,9 +16,10 @@
 //! channel order (the usual 64, 32, 32, 1 of the Burgess et al. implementation); a linear N-unit
 //! layer in the classifier; images of any size divisible by 16 (the tests use 16 × 16 and 32 × 32).
 //!
-//! The convolutions are [`Conv`] and [`Deconv`]: each one matrix product on channels-last
-//! activations (faster on the CPU backend than burn's `Conv2d`/`ConvTranspose2d`, and tested equal
-//! to them in outputs and gradients); weights keep PyTorch's layouts.
+//! The convolutions are [`Conv`] and [`Deconv`] on channels-last activations; on the CPU they,
+//! the fully connected layers and the ReLUs after them run as fused kernels with their own
+//! backward passes ([`crate::kernels`]; faster than burn's `Conv2d`/`ConvTranspose2d`/`Linear`
+//! there, and tested equal to them in outputs and gradients); weights keep PyTorch's layouts.
 //!
 //! Initialisation follows PyTorch's defaults for these layers (so the PyTorch benchmark trains
 //! the same model): weights and biases uniform in ±1/√fan_in, with fan_in = in_channels · k² for a

@@ -175,7 +175,12 @@ enum Kind {
 }
 
 /// A layer of `kind` from `inputs` to `outputs` channels with random weights on `device`.
-fn layer_params(kind: Kind, inputs: usize, outputs: usize, device: &Device) -> (Tensor<4>, Tensor<1>) {
+fn layer_params(
+    kind: Kind,
+    inputs: usize,
+    outputs: usize,
+    device: &Device,
+) -> (Tensor<4>, Tensor<1>) {
     let shape = match kind {
         Kind::Conv => [outputs, inputs, 4, 4],
         Kind::Deconv => [inputs, outputs, 4, 4],
@@ -208,7 +213,12 @@ fn fused_equals_composed(kind: Kind, in_shape: [usize; 4], outputs: usize, then_
         let y = if then_relu && !fused { relu(y) } else { y };
         let probe = random(y.dims(), 8, &device);
         let g = (y.clone() * probe).sum().backward();
-        (y, x.grad(&g).unwrap(), w.grad(&g).unwrap(), b.grad(&g).unwrap())
+        (
+            y,
+            x.grad(&g).unwrap(),
+            w.grad(&g).unwrap(),
+            b.grad(&g).unwrap(),
+        )
     };
     let (y, dx, dw, db) = run(true);
     let (y_ref, dx_ref, dw_ref, db_ref) = run(false);
@@ -286,7 +296,12 @@ fn the_fused_dense_layer_equals_burns_linear_with_and_without_relu() {
             };
             let probe = random(y.dims(), 14, &device);
             let g = (y.clone() * probe).sum().backward();
-            (y, x.grad(&g).unwrap(), w.grad(&g).unwrap(), b.grad(&g).unwrap())
+            (
+                y,
+                x.grad(&g).unwrap(),
+                w.grad(&g).unwrap(),
+                b.grad(&g).unwrap(),
+            )
         };
         let (y, dx, dw, db) = run(true);
         let (y_ref, dx_ref, dw_ref, db_ref) = run(false);

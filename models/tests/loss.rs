@@ -9,7 +9,9 @@ use flow_models::objective::bernoulli_nll;
 /// Logits from −30 to 30 and targets in [0, 1], `[3, 1, 4, 5]`.
 fn batch(device: &Device) -> (Tensor<4>, Tensor<4>) {
     let n = 60;
-    let logits: Vec<f32> = (0..n).map(|i| (i as f32 - 30.0) * if i % 2 == 0 { 1.0 } else { 0.13 }).collect();
+    let logits: Vec<f32> = (0..n)
+        .map(|i| (i as f32 - 30.0) * if i % 2 == 0 { 1.0 } else { 0.13 })
+        .collect();
     let targets: Vec<f32> = (0..n).map(|i| ((i * 7) % 11) as f32 / 10.0).collect();
     (
         Tensor::from_data(TensorData::new(logits, [3, 1, 4, 5]), device),
@@ -21,9 +23,14 @@ fn batch(device: &Device) -> (Tensor<4>, Tensor<4>) {
 fn the_fused_term_equals_the_composed_sum() {
     for device in [Device::flex(), Device::flex().autodiff()] {
         let (l, x) = batch(&device);
-        let fused: f32 = bernoulli_nll_sum(&l, &x).expect("the flex path").into_scalar();
+        let fused: f32 = bernoulli_nll_sum(&l, &x)
+            .expect("the flex path")
+            .into_scalar();
         let composed: f32 = bernoulli_nll(l, x).sum().into_scalar();
-        assert!((fused - composed).abs() <= 1e-5 * composed.abs(), "{fused} vs {composed}");
+        assert!(
+            (fused - composed).abs() <= 1e-5 * composed.abs(),
+            "{fused} vs {composed}"
+        );
     }
 }
 

@@ -14,6 +14,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, Flex};
 use burn::prelude::*;
+use burn::tensor::DType;
 use rayon::prelude::*;
 
 use super::layer::{tensor, values};
@@ -22,9 +23,19 @@ type Tracked = Autodiff<Flex, NoCheckpointing>;
 
 /// Σ over all elements of softplus(`logits`) − `logits` · `targets` (one value), or `None` when
 /// the tensors are not on the flex backend. Gradients flow to `logits` only.
-pub fn bernoulli_nll_sum<const D: usize>(logits: &Tensor<D>, targets: &Tensor<D>) -> Option<Tensor<1>> {
-    assert_eq!(logits.dims(), targets.dims(), "logits and targets differ in shape");
+pub fn bernoulli_nll_sum<const D: usize>(
+    logits: &Tensor<D>,
+    targets: &Tensor<D>,
+) -> Option<Tensor<1>> {
+    assert_eq!(
+        logits.dims(),
+        targets.dims(),
+        "logits and targets differ in shape"
+    );
     let images = logits.dims()[0].max(1);
+    if [logits.dtype(), targets.dtype()] != [DType::F32; 2] {
+        return None;
+    }
     if let (Ok(l), Ok(t)) = (
         logits.clone().try_into_primitive::<Tracked>(),
         targets.clone().try_into_primitive::<Tracked>(),

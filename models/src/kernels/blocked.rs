@@ -50,7 +50,11 @@ fn relu(values: &mut [f32]) {
 
 /// A buffer of `len` values built block by block: `fill` gets block `i` (uninitialised) and
 /// must initialise all of it (through [`bias_rows`]).
-fn build(len: usize, block: usize, fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync) -> Vec<f32> {
+fn build(
+    len: usize,
+    block: usize,
+    fill: impl Fn(usize, &mut [MaybeUninit<f32>]) + Sync,
+) -> Vec<f32> {
     let mut out = Vec::with_capacity(len);
     out.spare_capacity_mut()[..len]
         .par_chunks_mut(block.max(1))
@@ -120,7 +124,11 @@ pub fn conv_backward(
         let start = i * per * g.fine_len();
         let windows = sub.unfold(&x[start..start + images * g.fine_len()]);
         let rows = sub.rows();
-        let grad = Matrix::row_major(&grad[i * per * g.height * g.width * o..][..rows * o], rows, o);
+        let grad = Matrix::row_major(
+            &grad[i * per * g.height * g.width * o..][..rows * o],
+            rows,
+            o,
+        );
         let dk = product_on(threads, Matrix::row_major(&windows, rows, k).t(), grad);
         if let Some(dx) = dx {
             let grad_windows = product_on(threads, grad, Matrix::row_major(kernel, k, o).t());
@@ -195,7 +203,13 @@ pub fn deconv_backward(
         let input = Matrix::row_major(&x[i * per * coarse * c..][..rows * c], rows, c);
         let dk = product_on(threads, input.t(), grad_windows);
         if let Some(dx) = dx {
-            matmul_on(threads, dx, false, grad_windows, Matrix::row_major(kernel, c, 16 * o).t());
+            matmul_on(
+                threads,
+                dx,
+                false,
+                grad_windows,
+                Matrix::row_major(kernel, c, 16 * o).t(),
+            );
         }
         dk
     };

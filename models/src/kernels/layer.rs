@@ -1,16 +1,17 @@
-//! The paper's two stride-2 layers as single operations on burn's flex backend, each with its
-//! own backward pass: [`conv`] (4 × 4 convolution, stride 2, padding 1) and [`deconv`] (its
-//! transposed convolution), both channels-last and optionally followed by a ReLU.
+//! The network's layers as single operations on burn's flex backend, each with its own backward
+//! pass: [`conv`] (4 × 4 convolution, stride 2, padding 1), [`deconv`] (its transposed
+//! convolution), both channels-last, and [`dense`] (a fully connected layer); each optionally
+//! followed by a ReLU.
 //!
-//! Forward, a convolution gathers its input's windows straight into one matrix
-//! ([`Windows::unfold`]) and multiplies it by the kernel, adding into rows that already hold the
-//! bias; a transposed convolution multiplies its input by the kernel and scatters the products
-//! into output pixels that already hold the bias ([`Windows::fold_add`]). The ReLU is applied
-//! in place. Backward, the same two passes run the other way round and the gradients of the
-//! kernel and of the input are one matrix product each; the ReLU's mask is read from the saved
-//! output. No step allocates a padded copy, a shifted view or a zero-filled slice gradient, which
-//! is where burn's composed version spent most of a training step (BENCHMARKS.md, "Training
-//! throughput").
+//! Forward, a convolution gathers its input's windows into a matrix ([`Windows::unfold`]) and
+//! multiplies it by the kernel, adding into rows that already hold the bias; a transposed
+//! convolution multiplies its input by the kernel and scatters the products into output pixels
+//! that already hold the bias ([`Windows::fold_add`]); both work block by block (`blocked`). The
+//! ReLU is applied in place. Backward, the same passes run the other way round and the gradients
+//! of the kernel and of the input are one matrix product each; the ReLU's mask is read from the
+//! saved output, and the bias gradient is summed in the same pass. No step allocates a padded
+//! copy, a shifted view or a zero-filled slice gradient, which is where burn's composed version
+//! spent most of a training step (BENCHMARKS.md, "Training throughput").
 //!
 //! Weights keep PyTorch's layouts (`[out, in, 4, 4]` for the convolution, `[in, out, 4, 4]` for
 //! the transposed one); each call rearranges them into the kernel matrix, `16 · in × out` or
@@ -24,10 +25,11 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
-use burn::backend::tensor::FloatTensor;
 use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Flex};
 use burn::prelude::*;
+use burn::tensor::DType;
 use rayon::prelude::*;
 
 use super::blocked;
@@ -77,26 +79,46 @@ pub fn deconv(
 pub fn dense(x: &Tensor<2>, weight: &Tensor<2>, bias: &Tensor<1>, relu: bool) -> Option<Tensor<2>> {
     let [rows, inputs] = x.dims();
     let [_, outputs] = weight.dims();
-    run::<DenseBackward, 2, 2>(x, weight, bias, Layer::Dense { rows, inputs, outputs }, relu)
+    run::<DenseBackward, 2, 2>(
+        x,
+        weight,
+        bias,
+        Layer::Dense {
+            rows,
+            inputs,
+            outputs,
+        },
+        relu,
+    )
 }
 
 /// Which layer, with its geometry (windows over the fine grid: the convolution's input, the
 /// transposed convolution's output).
 #[derive(Clone, Copy, Debug)]
 enum Layer {
-    Conv { geometry: Windows, out: usize },
-    Deconv { geometry: Windows, input: usize },
-    Dense { rows: usize, inputs: usize, outputs: usize },
+    Conv {
+        geometry: Windows,
+        out: usize,
+    },
+    Deconv {
+        geometry: Windows,
+        input: usize,
+    },
+    Dense {
+        rows: usize,
+        inputs: usize,
+        outputs: usize,
+    },
 }
 
 impl Layer {
-    /// Rows of the output seen as a matrix with one column per output channel, and rows per
-    /// image (the unit of the parallel passes).
-    fn output_rows(&self) -> (usize, usize) {
+    /// Rows per image of the output seen as a matrix with one column per output channel (an
+    /// image is the unit of the parallel passes).
+    fn rows_per_image(&self) -> usize {
         match *self {
-            Layer::Conv { geometry: g, .. } => (g.rows(), g.height * g.width),
-            Layer::Deconv { geometry: g, .. } => (4 * g.rows(), 4 * g.height * g.width),
-            Layer::Dense { rows, .. } => (rows, 1),
+            Layer::Conv { geometry: g, .. } => g.height * g.width,
+            Layer::Deconv { geometry: g, .. } => 4 * g.height * g.width,
+            Layer::Dense { .. } => 1,
         }
     }
 
@@ -116,6 +138,9 @@ fn run<B: LayerBackward, const D: usize, const W: usize>(
     layer: Layer,
     relu: bool,
 ) -> Option<Tensor<D>> {
+    if [x.dtype(), weight.dtype(), bias.dtype()] != [DType::F32; 3] {
+        return None;
+    }
     let tracked = (
         x.clone().try_into_primitive::<Tracked>(),
         weight.clone().try_into_primitive::<Tracked>(),
@@ -142,7 +167,12 @@ fn run<B: LayerBackward, const D: usize, const W: usize>(
 pub(super) fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(s) => s.into(),
-        None => t.to_contiguous().as_slice::<f32>().expect("contiguous").to_vec().into(),
+        None => t
+            .to_contiguous()
+            .as_slice::<f32>()
+            .expect("contiguous")
+            .to_vec()
+            .into(),
     }
 }
 
@@ -173,7 +203,10 @@ fn forward(
     let w = weight;
     let (xv, weight, bias) = (values(x), values(weight), values(bias));
     let (mut out, operand, kernel, shape) = match layer {
-        Layer::Conv { geometry: g, out: o } => {
+        Layer::Conv {
+            geometry: g,
+            out: o,
+        } => {
             let c = g.channels;
             let kernel = conv_kernel(&weight, o, c);
             let out = blocked::conv_forward(&g, o, &xv, &kernel, &bias, relu);
@@ -181,15 +214,27 @@ fn forward(
             let kernel = tensor(kernel, [16 * c, o]);
             (out, input, kernel, vec![g.images, g.height, g.width, o])
         }
-        Layer::Deconv { geometry: g, input: c } => {
+        Layer::Deconv {
+            geometry: g,
+            input: c,
+        } => {
             let o = g.channels;
             let kernel = deconv_kernel(&weight, c, o);
             let out = blocked::deconv_forward(&g, c, &xv, &kernel, &bias, relu);
             let input = shared(x, xv, [g.rows(), c]);
             let kernel = tensor(kernel, [c, 16 * o]);
-            (out, input, kernel, vec![g.images, 2 * g.height, 2 * g.width, o])
+            (
+                out,
+                input,
+                kernel,
+                vec![g.images, 2 * g.height, 2 * g.width, o],
+            )
         }
-        Layer::Dense { rows, inputs, outputs } => {
+        Layer::Dense {
+            rows,
+            inputs,
+            outputs,
+        } => {
             let mut out = repeat(&bias, rows);
             matmul(
                 &mut out,
@@ -204,8 +249,7 @@ fn forward(
     };
     if relu && matches!(layer, Layer::Dense { .. }) {
         // (The stride-2 layers apply it block by block.)
-        let (_, per_image) = layer.output_rows();
-        let chunk = per_image * layer.output_channels();
+        let chunk = layer.rows_per_image() * layer.output_channels();
         out.par_chunks_mut(chunk.max(1)).for_each(|out| {
             for v in out {
                 *v = v.max(0.0);
@@ -296,8 +340,7 @@ fn deconv_weight(k: &[f32], c: usize, o: usize) -> Vec<f32> {
 /// image order, so the bits do not depend on the thread count.
 fn mask_and_sum(g: &mut [f32], saved: &Saved) -> Vec<f32> {
     let channels = saved.layer.output_channels();
-    let (_, per_image) = saved.layer.output_rows();
-    let chunk = (per_image * channels).max(1);
+    let chunk = (saved.layer.rows_per_image() * channels).max(1);
     let output = saved.output.as_ref().map(values);
     let partial: Vec<Vec<f32>> = g
         .par_chunks_mut(chunk)
@@ -342,7 +385,10 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
     let bias = mask_and_sum(&mut g, saved);
     let kernel_values = values(&saved.kernel);
     match saved.layer {
-        Layer::Conv { geometry: gm, out: o } => {
+        Layer::Conv {
+            geometry: gm,
+            out: o,
+        } => {
             let input_values = values(&saved.operand);
             let (kernel, input) =
                 blocked::conv_backward(&gm, o, &input_values, &kernel_values, &g, want_input);
@@ -352,7 +398,10 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
                 bias,
             }
         }
-        Layer::Deconv { geometry: gm, input: c } => {
+        Layer::Deconv {
+            geometry: gm,
+            input: c,
+        } => {
             let input_values = values(&saved.operand);
             let (kernel, input) =
                 blocked::deconv_backward(&gm, c, &input_values, &kernel_values, &g, want_input);
@@ -362,7 +411,11 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
                 bias,
             }
         }
-        Layer::Dense { rows, inputs, outputs } => {
+        Layer::Dense {
+            rows,
+            inputs,
+            outputs,
+        } => {
             let input_values = values(&saved.operand);
             let grad_out = Matrix::row_major(&g, rows, outputs);
             let weight = product(Matrix::row_major(&input_values, rows, inputs).t(), grad_out);
@@ -416,9 +469,11 @@ fn layer_backward(ops: Ops<Saved, 3>, grads: &mut Gradients) {
             vec![input, g.channels, 4, 4],
             g.channels,
         ),
-        Layer::Dense { rows, inputs, outputs } => {
-            (vec![rows, inputs], vec![inputs, outputs], outputs)
-        }
+        Layer::Dense {
+            rows,
+            inputs,
+            outputs,
+        } => (vec![rows, inputs], vec![inputs, outputs], outputs),
     };
     if let (Some(node), Some(dx)) = (node_x, gradients.input) {
         grads.register::<Flex>(node.id, tensor(dx, x_shape));

@@ -70,7 +70,11 @@ pub fn matmul(dst: &mut [f32], accumulate: bool, lhs: Matrix, rhs: Matrix) {
 
 /// [`matmul`] on the given threads.
 pub fn matmul_on(threads: Threads, dst: &mut [f32], accumulate: bool, lhs: Matrix, rhs: Matrix) {
-    assert_eq!(dst.len(), lhs.rows * rhs.columns, "matmul: destination size");
+    assert_eq!(
+        dst.len(),
+        lhs.rows * rhs.columns,
+        "matmul: destination size"
+    );
     // SAFETY: `dst` is an initialised buffer of the product's size.
     unsafe { gemm_into(dst.as_mut_ptr(), accumulate, lhs, rhs, threads) }
 }
@@ -227,6 +231,9 @@ mod tests {
         matmul(&mut out, false, m, Matrix::row_major(&i, 2, 2));
         assert_eq!(out, a.to_vec());
         assert_eq!(product(m, Matrix::row_major(&i, 2, 2)), a.to_vec());
-        assert_eq!(product_transposed(m, Matrix::row_major(&i, 2, 2)), vec![1.0, 3.0, 2.0, 4.0]);
+        assert_eq!(
+            product_transposed(m, Matrix::row_major(&i, 2, 2)),
+            vec![1.0, 3.0, 2.0, 4.0]
+        );
     }
 }

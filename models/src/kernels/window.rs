@@ -81,7 +81,9 @@ impl Windows {
                                 let line = &image[y * 2 * w * c..(y + 1) * 2 * w * c];
                                 if j > 0 && j + 1 < w {
                                     // Interior: the four taps are four adjacent pixels.
-                                    dst.write_copy_of_slice(&line[(2 * j - 1) * c..(2 * j + 3) * c]);
+                                    dst.write_copy_of_slice(
+                                        &line[(2 * j - 1) * c..(2 * j + 3) * c],
+                                    );
                                     continue;
                                 }
                                 for (kx, dst) in dst.chunks_exact_mut(c).enumerate() {
@@ -199,7 +201,9 @@ mod tests {
     }
 
     fn values(n: usize, salt: usize) -> Vec<f32> {
-        (0..n).map(|i| ((i * 37 + salt * 11) % 23) as f32 - 11.0).collect()
+        (0..n)
+            .map(|i| ((i * 37 + salt * 11) % 23) as f32 - 11.0)
+            .collect()
     }
 
     #[test]
