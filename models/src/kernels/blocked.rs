@@ -136,18 +136,33 @@ pub fn conv_backward(
         }
         dk
     };
-    let count = g.images.div_ceil(per);
-    if want_input {
-        let mut dx = vec![0f32; g.images * g.fine_len()];
-        let parts: Vec<Vec<f32>> = dx
-            .par_chunks_mut(per * g.fine_len())
-            .enumerate()
-            .map(|(i, dx)| part(i, Some(dx)))
-            .collect();
-        (sum_parts(parts, k * o), Some(dx))
-    } else {
-        let parts: Vec<Vec<f32>> = (0..count).into_par_iter().map(|i| part(i, None)).collect();
-        (sum_parts(parts, k * o), None)
+    let input = want_input.then_some((g.images * g.fine_len(), per * g.fine_len()));
+    backward_blocks(g.images.div_ceil(per), input, k * o, part)
+}
+
+/// Runs a backward pass's `count` blocks in parallel: `part(i, dx)` returns block `i`'s share of
+/// the kernel gradient (`kernel_len` values) and writes its slice of the input gradient when
+/// one is wanted (`input`: its length, and the length of a block's slice).
+fn backward_blocks(
+    count: usize,
+    input: Option<(usize, usize)>,
+    kernel_len: usize,
+    part: impl Fn(usize, Option<&mut [f32]>) -> Vec<f32> + Sync,
+) -> (Vec<f32>, Option<Vec<f32>>) {
+    match input {
+        Some((len, block)) => {
+            let mut dx = vec![0f32; len];
+            let parts: Vec<Vec<f32>> = dx
+                .par_chunks_mut(block.max(1))
+                .enumerate()
+                .map(|(i, dx)| part(i, Some(dx)))
+                .collect();
+            (sum_parts(parts, kernel_len), Some(dx))
+        }
+        None => {
+            let parts: Vec<Vec<f32>> = (0..count).into_par_iter().map(|i| part(i, None)).collect();
+            (sum_parts(parts, kernel_len), None)
+        }
     }
 }
 
@@ -213,17 +228,6 @@ pub fn deconv_backward(
         }
         dk
     };
-    let count = g.images.div_ceil(per);
-    if want_input {
-        let mut dx = vec![0f32; g.rows() * c];
-        let parts: Vec<Vec<f32>> = dx
-            .par_chunks_mut(per * coarse * c)
-            .enumerate()
-            .map(|(i, dx)| part(i, Some(dx)))
-            .collect();
-        (sum_parts(parts, c * 16 * o), Some(dx))
-    } else {
-        let parts: Vec<Vec<f32>> = (0..count).into_par_iter().map(|i| part(i, None)).collect();
-        (sum_parts(parts, c * 16 * o), None)
-    }
+    let input = want_input.then_some((g.rows() * c, per * coarse * c));
+    backward_blocks(g.images.div_ceil(per), input, c * 16 * o, part)
 }
