@@ -17,7 +17,7 @@ use burn::prelude::*;
 use burn::tensor::DType;
 use rayon::prelude::*;
 
-use super::layer::{tensor, values};
+use super::flex::{tensor, values};
 
 type Tracked = Autodiff<Flex, NoCheckpointing>;
 

@@ -13,10 +13,8 @@
 //! copy, a shifted view or a zero-filled slice gradient, which is where burn's composed version
 //! spent most of a training step (BENCHMARKS.md, "Training throughput").
 //!
-//! Weights keep PyTorch's layouts (`[out, in, 4, 4]` for the convolution, `[in, out, 4, 4]` for
-//! the transposed one); each call rearranges them into the kernel matrix, `16 · in × out` or
-//! `in × 16 · out`, with rows or columns in (ky, kx, channel) order like the windows (at most
-//! 65,536 values, a negligible copy).
+//! Weights keep PyTorch's layouts; each call rearranges them into the kernel matrix
+//! (`kernel_matrix`).
 //!
 //! Other backends (CUDA) do not reach these functions: they return `None` and the caller uses
 //! the composed tensor-op version.
@@ -33,6 +31,8 @@ use burn::tensor::DType;
 use rayon::prelude::*;
 
 use super::blocked;
+use super::flex::{shared, tensor, values};
+use super::kernel_matrix::{conv_kernel, conv_weight, deconv_kernel, deconv_weight};
 use super::matmul::{Matrix, matmul, product, product_transposed};
 use super::window::Windows;
 
@@ -163,23 +163,6 @@ fn run<B: LayerBackward, const D: usize, const W: usize>(
     None
 }
 
-/// A flex tensor's values in row-major order (a view when it is already contiguous).
-pub(super) fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
-    match t.as_slice::<f32>() {
-        Some(s) => s.into(),
-        None => t
-            .to_contiguous()
-            .as_slice::<f32>()
-            .expect("contiguous")
-            .to_vec()
-            .into(),
-    }
-}
-
-pub(super) fn tensor(values: Vec<f32>, shape: impl Into<burn::tensor::Shape>) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
-}
-
 /// What the backward pass needs from the forward one.
 #[derive(Clone, Debug)]
 struct Saved {
@@ -266,14 +249,6 @@ fn forward(
     (output, saved)
 }
 
-/// The tensor itself when `values` borrowed it (contiguous), else its contiguous copy.
-fn shared(t: &FlexTensor, values: std::borrow::Cow<'_, [f32]>, shape: [usize; 2]) -> FlexTensor {
-    match values {
-        std::borrow::Cow::Borrowed(_) => t.clone(),
-        std::borrow::Cow::Owned(v) => tensor(v, shape),
-    }
-}
-
 /// `bias` repeated `rows` times, row-major.
 fn repeat(bias: &[f32], rows: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(rows * bias.len());
@@ -281,58 +256,6 @@ fn repeat(bias: &[f32], rows: usize) -> Vec<f32> {
         out.extend_from_slice(bias);
     }
     out
-}
-
-/// `[O, C, 4, 4]` → `16 · C × O`, row (ky, kx, c).
-fn conv_kernel(weight: &[f32], o: usize, c: usize) -> Vec<f32> {
-    let mut k = vec![0f32; 16 * c * o];
-    for oc in 0..o {
-        for ci in 0..c {
-            for tap in 0..16 {
-                k[(tap * c + ci) * o + oc] = weight[(oc * c + ci) * 16 + tap];
-            }
-        }
-    }
-    k
-}
-
-/// The inverse of [`conv_kernel`]: a kernel matrix's gradient in the weight's layout.
-fn conv_weight(k: &[f32], o: usize, c: usize) -> Vec<f32> {
-    let mut w = vec![0f32; 16 * c * o];
-    for oc in 0..o {
-        for ci in 0..c {
-            for tap in 0..16 {
-                w[(oc * c + ci) * 16 + tap] = k[(tap * c + ci) * o + oc];
-            }
-        }
-    }
-    w
-}
-
-/// `[C, O, 4, 4]` → `C × 16 · O`, column (ky, kx, o).
-fn deconv_kernel(weight: &[f32], c: usize, o: usize) -> Vec<f32> {
-    let mut k = vec![0f32; 16 * c * o];
-    for ci in 0..c {
-        for oc in 0..o {
-            for tap in 0..16 {
-                k[ci * 16 * o + tap * o + oc] = weight[(ci * o + oc) * 16 + tap];
-            }
-        }
-    }
-    k
-}
-
-/// The inverse of [`deconv_kernel`].
-fn deconv_weight(k: &[f32], c: usize, o: usize) -> Vec<f32> {
-    let mut w = vec![0f32; 16 * c * o];
-    for ci in 0..c {
-        for oc in 0..o {
-            for tap in 0..16 {
-                w[(ci * o + oc) * 16 + tap] = k[ci * 16 * o + tap * o + oc];
-            }
-        }
-    }
-    w
 }
 
 /// Zeroes the output gradient `g` where the ReLU was off (if one follows the layer) and returns

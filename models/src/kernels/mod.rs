@@ -8,6 +8,8 @@
 //!
 //! - [`window`]: the 4 × 4, stride-2, padding-1 windows gathered into a matrix and scattered back;
 //! - [`matmul`]: a matrix product on strided views (transposes without copies);
+//! - `kernel_matrix`: the weights rearranged as the products' kernel matrices, and back;
+//! - `flex`: between burn's flex tensors and the kernels' slices;
 //! - `blocked`: the stride-2 layers' passes over blocks of ~256 windows, in parallel;
 //! - [`layer`]: the convolution, transposed convolution and fully connected layer, each with an
 //!   optional ReLU, as autodiff operations;
@@ -28,6 +30,8 @@
 
 pub mod bernoulli;
 mod blocked;
+mod flex;
+mod kernel_matrix;
 pub mod layer;
 pub mod matmul;
 pub mod window;
