@@ -30,7 +30,6 @@
 use burn::module::Param;
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 
 use crate::conv::Conv;
 use crate::deconv::Deconv;
@@ -235,8 +234,6 @@ impl Decoder {
 /// ([`crate::kernels::layer::dense`]), burn's `Linear` elsewhere.
 fn dense(layer: &Linear, x: Tensor<2>, then_relu: bool) -> Tensor<2> {
     let bias = layer.bias.as_ref().expect("every layer has a bias").val();
-    kernels::layer::dense(&x, &layer.weight.val(), &bias, then_relu).unwrap_or_else(|| {
-        let y = layer.forward(x);
-        if then_relu { relu(y) } else { y }
-    })
+    let fused = kernels::layer::dense(&x, &layer.weight.val(), &bias, then_relu);
+    kernels::layer::or_composed(fused, then_relu, || layer.forward(x))
 }

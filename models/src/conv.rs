@@ -20,7 +20,6 @@
 
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
 
 use crate::kernels::layer;
@@ -47,10 +46,8 @@ impl Conv {
 
     fn apply(&self, x: Tensor<4>, then_relu: bool) -> Tensor<4> {
         let (weight, bias) = (self.weight.val(), self.bias.val());
-        layer::conv(&x, &weight, &bias, then_relu).unwrap_or_else(|| {
-            let y = self.forward_composed(x);
-            if then_relu { relu(y) } else { y }
-        })
+        let fused = layer::conv(&x, &weight, &bias, then_relu);
+        layer::or_composed(fused, then_relu, || self.forward_composed(x))
     }
 
     /// The convolution composed of tensor ops (any backend; autodiff derives its backward).

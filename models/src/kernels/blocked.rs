@@ -19,17 +19,47 @@ use super::window::Windows;
 /// Windows per block: enough rows for an efficient product, few enough to stay in cache.
 const BLOCK_ROWS: usize = 256;
 
-/// How the batch is cut: images per block, and whether the blocks' products should split over
-/// threads themselves (when there are fewer blocks than threads).
-fn blocks(g: &Windows) -> (usize, Threads) {
-    let per = (BLOCK_ROWS / (g.height * g.width).max(1)).clamp(1, g.images.max(1));
-    let count = g.images.div_ceil(per);
-    let threads = if count < rayon::current_num_threads() {
-        Threads::Pool
-    } else {
-        Threads::One
-    };
-    (per, threads)
+/// How a batch is cut into blocks of whole images (by the geometry alone).
+struct Blocks {
+    whole: Windows,
+    /// Images per block (the last block may have fewer).
+    per: usize,
+    /// Whether a block's products split over threads themselves (fewer blocks than threads).
+    threads: Threads,
+}
+
+impl Blocks {
+    fn of(g: &Windows) -> Blocks {
+        let per = (BLOCK_ROWS / (g.height * g.width).max(1)).clamp(1, g.images.max(1));
+        let threads = if g.images.div_ceil(per) < rayon::current_num_threads() {
+            Threads::Pool
+        } else {
+            Threads::One
+        };
+        Blocks {
+            whole: *g,
+            per,
+            threads,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.whole.images.div_ceil(self.per)
+    }
+
+    /// Block `i`'s geometry.
+    fn geometry(&self, i: usize) -> Windows {
+        let images = (self.whole.images - i * self.per).min(self.per);
+        Windows {
+            images,
+            ..self.whole
+        }
+    }
+
+    /// Block `i`'s part of `data`, which holds `per_image` values per image.
+    fn slice<'a>(&self, data: &'a [f32], i: usize, per_image: usize) -> &'a [f32] {
+        &data[i * self.per * per_image..][..self.geometry(i).images * per_image]
+    }
 }
 
 /// `rows` copies of `bias` written over `block`, which is then fully initialised.
@@ -85,25 +115,27 @@ pub fn conv_forward(
     bias: &[f32],
     then_relu: bool,
 ) -> Vec<f32> {
-    let (per, threads) = blocks(g);
+    let blocks = Blocks::of(g);
     let k = g.columns();
-    build(g.rows() * o, per * g.height * g.width * o, |i, block| {
-        let images = (g.images - i * per).min(per);
-        let sub = Windows { images, ..*g };
-        let start = i * per * g.fine_len();
-        let windows = sub.unfold(&x[start..start + images * g.fine_len()]);
-        let out = bias_rows(block, bias);
-        matmul_on(
-            threads,
-            out,
-            true,
-            Matrix::row_major(&windows, sub.rows(), k),
-            Matrix::row_major(kernel, k, o),
-        );
-        if then_relu {
-            relu(out);
-        }
-    })
+    build(
+        g.rows() * o,
+        blocks.per * g.height * g.width * o,
+        |i, block| {
+            let sub = blocks.geometry(i);
+            let windows = sub.unfold(blocks.slice(x, i, g.fine_len()));
+            let out = bias_rows(block, bias);
+            matmul_on(
+                blocks.threads,
+                out,
+                true,
+                Matrix::row_major(&windows, sub.rows(), k),
+                Matrix::row_major(kernel, k, o),
+            );
+            if then_relu {
+                relu(out);
+            }
+        },
+    )
 }
 
 /// The convolution's backward pass from the output gradient `grad` (`[rows, o]`, ReLU mask
@@ -116,19 +148,13 @@ pub fn conv_backward(
     grad: &[f32],
     want_input: bool,
 ) -> (Vec<f32>, Option<Vec<f32>>) {
-    let (per, threads) = blocks(g);
-    let k = g.columns();
+    let blocks = Blocks::of(g);
+    let (k, threads) = (g.columns(), blocks.threads);
     let part = |i: usize, dx: Option<&mut [f32]>| {
-        let images = (g.images - i * per).min(per);
-        let sub = Windows { images, ..*g };
-        let start = i * per * g.fine_len();
-        let windows = sub.unfold(&x[start..start + images * g.fine_len()]);
+        let sub = blocks.geometry(i);
+        let windows = sub.unfold(blocks.slice(x, i, g.fine_len()));
         let rows = sub.rows();
-        let grad = Matrix::row_major(
-            &grad[i * per * g.height * g.width * o..][..rows * o],
-            rows,
-            o,
-        );
+        let grad = Matrix::row_major(blocks.slice(grad, i, g.height * g.width * o), rows, o);
         let dk = product_on(threads, Matrix::row_major(&windows, rows, k).t(), grad);
         if let Some(dx) = dx {
             let grad_windows = product_on(threads, grad, Matrix::row_major(kernel, k, o).t());
@@ -136,31 +162,34 @@ pub fn conv_backward(
         }
         dk
     };
-    let input = want_input.then_some((g.images * g.fine_len(), per * g.fine_len()));
-    backward_blocks(g.images.div_ceil(per), input, k * o, part)
+    let input = want_input.then_some((g.images * g.fine_len(), g.fine_len()));
+    backward_blocks(&blocks, input, k * o, part)
 }
 
-/// Runs a backward pass's `count` blocks in parallel: `part(i, dx)` returns block `i`'s share of
-/// the kernel gradient (`kernel_len` values) and writes its slice of the input gradient when
-/// one is wanted (`input`: its length, and the length of a block's slice).
+/// Runs a backward pass's blocks in parallel: `part(i, dx)` returns block `i`'s share of the
+/// kernel gradient (`kernel_len` values) and writes its slice of the input gradient when one is
+/// wanted (`input`: its length, and its values per image).
 fn backward_blocks(
-    count: usize,
+    blocks: &Blocks,
     input: Option<(usize, usize)>,
     kernel_len: usize,
     part: impl Fn(usize, Option<&mut [f32]>) -> Vec<f32> + Sync,
 ) -> (Vec<f32>, Option<Vec<f32>>) {
     match input {
-        Some((len, block)) => {
+        Some((len, per_image)) => {
             let mut dx = vec![0f32; len];
             let parts: Vec<Vec<f32>> = dx
-                .par_chunks_mut(block.max(1))
+                .par_chunks_mut((blocks.per * per_image).max(1))
                 .enumerate()
                 .map(|(i, dx)| part(i, Some(dx)))
                 .collect();
             (sum_parts(parts, kernel_len), Some(dx))
         }
         None => {
-            let parts: Vec<Vec<f32>> = (0..count).into_par_iter().map(|i| part(i, None)).collect();
+            let parts: Vec<Vec<f32>> = (0..blocks.count())
+                .into_par_iter()
+                .map(|i| part(i, None))
+                .collect();
             (sum_parts(parts, kernel_len), None)
         }
     }
@@ -176,24 +205,26 @@ pub fn deconv_forward(
     bias: &[f32],
     then_relu: bool,
 ) -> Vec<f32> {
-    let (per, threads) = blocks(g);
+    let blocks = Blocks::of(g);
     let o = g.channels;
     let coarse = g.height * g.width;
-    build(g.images * g.fine_len(), per * g.fine_len(), |i, block| {
-        let images = (g.images - i * per).min(per);
-        let sub = Windows { images, ..*g };
-        let rows = sub.rows();
-        let products = product_on(
-            threads,
-            Matrix::row_major(&x[i * per * coarse * c..][..rows * c], rows, c),
-            Matrix::row_major(kernel, c, 16 * o),
-        );
-        let out = bias_rows(block, bias);
-        sub.fold_add(&products, out);
-        if then_relu {
-            relu(out);
-        }
-    })
+    build(
+        g.images * g.fine_len(),
+        blocks.per * g.fine_len(),
+        |i, block| {
+            let sub = blocks.geometry(i);
+            let products = product_on(
+                blocks.threads,
+                Matrix::row_major(blocks.slice(x, i, coarse * c), sub.rows(), c),
+                Matrix::row_major(kernel, c, 16 * o),
+            );
+            let out = bias_rows(block, bias);
+            sub.fold_add(&products, out);
+            if then_relu {
+                relu(out);
+            }
+        },
+    )
 }
 
 /// The transposed convolution's backward pass from the output gradient `grad` (fine grids,
@@ -206,16 +237,15 @@ pub fn deconv_backward(
     grad: &[f32],
     want_input: bool,
 ) -> (Vec<f32>, Option<Vec<f32>>) {
-    let (per, threads) = blocks(g);
-    let o = g.channels;
+    let blocks = Blocks::of(g);
+    let (o, threads) = (g.channels, blocks.threads);
     let coarse = g.height * g.width;
     let part = |i: usize, dx: Option<&mut [f32]>| {
-        let images = (g.images - i * per).min(per);
-        let sub = Windows { images, ..*g };
+        let sub = blocks.geometry(i);
         let rows = sub.rows();
-        let grad_windows = sub.unfold(&grad[i * per * g.fine_len()..][..images * g.fine_len()]);
+        let grad_windows = sub.unfold(blocks.slice(grad, i, g.fine_len()));
         let grad_windows = Matrix::row_major(&grad_windows, rows, 16 * o);
-        let input = Matrix::row_major(&x[i * per * coarse * c..][..rows * c], rows, c);
+        let input = Matrix::row_major(blocks.slice(x, i, coarse * c), rows, c);
         let dk = product_on(threads, input.t(), grad_windows);
         if let Some(dx) = dx {
             matmul_on(
@@ -228,6 +258,6 @@ pub fn deconv_backward(
         }
         dk
     };
-    let input = want_input.then_some((g.rows() * c, per * coarse * c));
-    backward_blocks(g.images.div_ceil(per), input, c * 16 * o, part)
+    let input = want_input.then_some((g.rows() * c, coarse * c));
+    backward_blocks(&blocks, input, c * 16 * o, part)
 }

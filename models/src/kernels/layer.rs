@@ -50,7 +50,7 @@ pub fn conv(x: &Tensor<4>, weight: &Tensor<4>, bias: &Tensor<1>, relu: bool) -> 
         width: w / 2,
         channels: c,
     };
-    run::<ConvBackward, 4, 4>(x, weight, bias, Layer::Conv { geometry, out: o }, relu)
+    run::<4, 4>(x, weight, bias, Layer::Conv { geometry, out: o }, relu)
 }
 
 /// The transposed convolution of `x` (`[B, H, W, C]`) with `weight` (`[C, O, 4, 4]`) and
@@ -69,7 +69,7 @@ pub fn deconv(
         width: w,
         channels: o,
     };
-    run::<DeconvBackward, 4, 4>(x, weight, bias, Layer::Deconv { geometry, input: c }, relu)
+    run::<4, 4>(x, weight, bias, Layer::Deconv { geometry, input: c }, relu)
 }
 
 /// The fully connected layer `x · weight + bias` of `x` (`[B, in]`) with `weight` (`[in, out]`,
@@ -79,7 +79,7 @@ pub fn deconv(
 pub fn dense(x: &Tensor<2>, weight: &Tensor<2>, bias: &Tensor<1>, relu: bool) -> Option<Tensor<2>> {
     let [rows, inputs] = x.dims();
     let [_, outputs] = weight.dims();
-    run::<DenseBackward, 2, 2>(
+    run::<2, 2>(
         x,
         weight,
         bias,
@@ -90,6 +90,23 @@ pub fn dense(x: &Tensor<2>, weight: &Tensor<2>, bias: &Tensor<1>, relu: bool) ->
         },
         relu,
     )
+}
+
+/// The fused kernel's output, or on other backends (`None`) the composed version's, followed by
+/// the ReLU when asked (the fused kernels apply it themselves).
+pub fn or_composed<const D: usize>(
+    fused: Option<Tensor<D>>,
+    then_relu: bool,
+    composed: impl FnOnce() -> Tensor<D>,
+) -> Tensor<D> {
+    fused.unwrap_or_else(|| {
+        let y = composed();
+        if then_relu {
+            burn::tensor::activation::relu(y)
+        } else {
+            y
+        }
+    })
 }
 
 /// Which layer, with its geometry (windows over the fine grid: the convolution's input, the
@@ -131,7 +148,7 @@ impl Layer {
     }
 }
 
-fn run<B: LayerBackward, const D: usize, const W: usize>(
+fn run<const D: usize, const W: usize>(
     x: &Tensor<D>,
     weight: &Tensor<W>,
     bias: &Tensor<1>,
@@ -147,7 +164,7 @@ fn run<B: LayerBackward, const D: usize, const W: usize>(
         bias.clone().try_into_primitive::<Tracked>(),
     );
     if let (Ok(x), Ok(w), Ok(b)) = tracked {
-        return Some(Tensor::from_primitive::<Tracked>(tracked_forward::<B>(
+        return Some(Tensor::from_primitive::<Tracked>(tracked_forward(
             x, w, b, layer, relu,
         )));
     }
@@ -363,18 +380,16 @@ fn backward(saved: &Saved, grad: FlexTensor, want_input: bool) -> LayerGradients
     }
 }
 
-/// The two layers' autodiff steps differ only in their type (burn keys a step by it).
-trait LayerBackward: Backward<Flex, 3, State = Saved> + Default {}
+/// The autodiff step of every layer (what it is, is in its saved state).
+#[derive(Debug)]
+struct LayerStep;
 
-#[derive(Debug, Default)]
-struct ConvBackward;
-#[derive(Debug, Default)]
-struct DeconvBackward;
-#[derive(Debug, Default)]
-struct DenseBackward;
-impl LayerBackward for DenseBackward {}
-impl LayerBackward for ConvBackward {}
-impl LayerBackward for DeconvBackward {}
+impl Backward<Flex, 3> for LayerStep {
+    type State = Saved;
+    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        layer_backward(ops, grads);
+    }
+}
 
 fn layer_backward(ops: Ops<Saved, 3>, grads: &mut Gradients) {
     let [node_x, node_w, node_b] = ops.parents;
@@ -409,35 +424,14 @@ fn layer_backward(ops: Ops<Saved, 3>, grads: &mut Gradients) {
     }
 }
 
-impl Backward<Flex, 3> for ConvBackward {
-    type State = Saved;
-    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        layer_backward(ops, grads);
-    }
-}
-
-impl Backward<Flex, 3> for DeconvBackward {
-    type State = Saved;
-    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        layer_backward(ops, grads);
-    }
-}
-
-impl Backward<Flex, 3> for DenseBackward {
-    type State = Saved;
-    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        layer_backward(ops, grads);
-    }
-}
-
-fn tracked_forward<B: LayerBackward>(
+fn tracked_forward(
     x: FloatTensor<Tracked>,
     weight: FloatTensor<Tracked>,
     bias: FloatTensor<Tracked>,
     layer: Layer,
     relu: bool,
 ) -> FloatTensor<Tracked> {
-    let prep = B::default()
+    let prep = LayerStep
         .prepare::<NoCheckpointing>([x.node(), weight.node(), bias.node()])
         .compute_bound()
         .stateful();
