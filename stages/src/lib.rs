@@ -34,6 +34,7 @@ pub fn catalog() -> Catalog {
     c.register(generic::sum::Sum);
     c.register(generic::describe::Describe);
     c.register(world::synthetic_faces::SyntheticFaces);
+    c.register(world::synthetic_objects::SyntheticObjects);
     c.register(world::synthetic_neurons::SyntheticNeurons);
     c.register(world::split::Split);
     c.register(world::image_folder::ImageFolder);
@@ -47,6 +48,8 @@ pub fn catalog() -> Catalog {
     c.register(analysis::neuron_subsets::NeuronSubsets);
     c.register(analysis::corr_ratio::CorrRatio);
     c.register(analysis::decode::Decode);
+    c.register(analysis::shared_features::SharedFeatures);
+    c.register(analysis::saliency_check::SaliencyCheck);
     c.register(analysis::welch::WelchTest);
     c.register(analysis::stats::Stats);
     c.register(training::train::Train);

@@ -4,5 +4,6 @@
 pub mod claims;
 pub mod figures;
 pub mod page;
+pub mod shared_features;
 pub mod stage;
 pub mod stat_row;

@@ -82,6 +82,28 @@ impl Section {
         );
     }
 
+    /// A table of text cells (escaped here) with a header row and an id.
+    pub fn table(&mut self, id: &str, header: &[&str], rows: &[Vec<String>]) {
+        let _ = write!(self.body, "<table id=\"{}\"><tr>", escape(id));
+        for h in header {
+            let _ = write!(self.body, "<th class=\"t\">{}</th>", escape(h));
+        }
+        self.body.push_str("</tr>\n");
+        for row in rows {
+            self.body.push_str("<tr>");
+            for cell in row {
+                let _ = write!(self.body, "<td>{}</td>", escape(cell));
+            }
+            self.body.push_str("</tr>\n");
+        }
+        self.body.push_str("</table>\n");
+    }
+
+    /// A paragraph of text (escaped here).
+    pub fn note(&mut self, text: &str) {
+        let _ = writeln!(self.body, "<p class=\"small\">{}</p>", escape(text));
+    }
+
     /// A PNG image, embedded, with a caption.
     pub fn image(&mut self, caption: &str, png: &[u8]) {
         let data = base64::engine::general_purpose::STANDARD.encode(png);

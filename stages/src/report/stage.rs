@@ -13,7 +13,9 @@
 //! a per-class summary built with polars (alignment with both entropy bases, variance explained,
 //! informative units and the models kept by selection, beside each other as the synthetic world's
 //! notes ask: a collapsed model can fake alignment), and the claims table
-//! ([`claims`](crate::report::claims)), whose every number is a row of a `stats` table. Images
+//! ([`claims`](crate::report::claims)), whose every number is a row of a `stats` table; with
+//! `shared_features` and `saliency_check` connected, a shared-feature section per world (the
+//! second paper, [`shared_features`](crate::report::shared_features)). Images
 //! (traversals, reconstructions) are embedded as base64 PNG; nothing is fetched from a network.
 //!
 //! **flow's choices**: Fig. 3e (within β) is drawn as UDR and alignment centred on each β's
@@ -645,6 +647,18 @@ impl StageKind for Report {
                 "`decode` reconstructions (Fig. 6c)",
             )
             .optional(),
+            many(
+                "shared_features",
+                ArtifactType::Files,
+                "`shared-features` sheets (Lappe et al. 2024), one per world",
+            )
+            .optional(),
+            many(
+                "saliency_check",
+                ArtifactType::Table,
+                "`saliency-check` summaries, one per world",
+            )
+            .optional(),
         ]
     }
 
@@ -916,6 +930,15 @@ impl StageKind for Report {
                 }
             }
             page.push(s);
+        }
+        for w in &worlds {
+            if let Some(s) = crate::report::shared_features::section(
+                w,
+                &g.of("shared_features", w),
+                &g.of("saliency_check", w),
+            ) {
+                page.push(s);
+            }
         }
         page.claims(&outcomes, &worlds, &diagnostic);
 

@@ -10,4 +10,5 @@ pub mod rng;
 pub mod split;
 pub mod synthetic_faces;
 pub mod synthetic_neurons;
+pub mod synthetic_objects;
 pub mod tables;

@@ -23,6 +23,8 @@ pub enum Stream {
     SplitLasso = 6,
     SplitFolds = 7,
     SplitClassifier = 8,
+    ObjectShapes = 9,
+    ObjectParts = 10,
 }
 
 impl Stream {

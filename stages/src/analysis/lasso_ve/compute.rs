@@ -93,6 +93,8 @@ pub fn compute(
         Standardize::All => None,
         Standardize::Train => Some(&train),
     };
+    let (unit_mean, _) = matrix::column_stats(&d.units.data, stat_rows);
+    let (response_mean, response_std) = matrix::column_stats(&d.responses.data, stat_rows);
     let mut x_all = d.units.data.clone();
     let unit_std = matrix::zscore_columns(&mut x_all, stat_rows, Some(&rule));
     let used: Vec<usize> = (0..p_all)
@@ -268,6 +270,10 @@ pub fn compute(
         cv_se: per_neuron.iter().map(|nr| nr.cv_se.clone()).collect(),
         alphas,
         informative,
+        unit_mean,
+        unit_std,
+        response_mean,
+        response_std,
         n_train: train.len(),
         n_test: test.len(),
         n_folds: k,

@@ -39,8 +39,12 @@
 //!
 //! Output `result` (JSON): `ve`, `ve_mean`, `ve_median`, `coef` (units × neurons), `intercept`,
 //! `alpha_1se`, `index_1se`, `index_min`, `threshold`, `alphas`, `cv_mse`, `cv_se` (neurons ×
-//! n_alphas), `informative`, `n_train`, `n_test`, `n_folds`, and `unpolished_solutions` (Lasso
-//! solutions that could not be certified by the KKT polish; 0 in practice).
+//! n_alphas), `informative`, the standardisation (`unit_mean`, `unit_std`, `response_mean`,
+//! `response_std` over the standardising images, so that a reader such as `shared-features` can
+//! predict a neuron from raw units: r̂ = response_mean + response_std · (intercept +
+//! Σ_d coef_d · (z_d − unit_mean_d) / unit_std_d)), `n_train`, `n_test`, `n_folds`, and
+//! `unpolished_solutions` (Lasso solutions that could not be certified by the KKT polish; 0 in
+//! practice).
 //!
 //! The parts: the params and their checks (`params.rs`), reading and matching the inputs and the
 //! informative-unit rule (`data.rs`), the computation (`compute.rs`) with each neuron's Lasso
@@ -70,7 +74,8 @@ impl StageKind for LassoVe {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: the result carries the standardisation (unit and response means and stds).
+        2
     }
 
     fn summary(&self) -> &'static str {

@@ -22,6 +22,14 @@ pub struct LassoResult {
     pub cv_mse: Vec<Vec<f64>>,
     pub cv_se: Vec<Vec<f64>>,
     pub informative: Vec<bool>,
+    /// The standardisation (METHODS §1.2): each unit's mean and population std over the
+    /// standardising images, raw units. `coef` applies to (z − unit_mean) / unit_std.
+    pub unit_mean: Vec<f64>,
+    pub unit_std: Vec<f64>,
+    /// Each neuron's mean and population std over the standardising images: the raw prediction
+    /// is response_mean + response_std · (intercept + Σ coef · standardised units).
+    pub response_mean: Vec<f64>,
+    pub response_std: Vec<f64>,
     pub n_train: usize,
     pub n_test: usize,
     pub n_folds: usize,
@@ -45,6 +53,10 @@ impl LassoResult {
             "cv_mse": rows_json(&self.cv_mse),
             "cv_se": rows_json(&self.cv_se),
             "informative": bools(&self.informative),
+            "unit_mean": nums(&self.unit_mean),
+            "unit_std": nums(&self.unit_std),
+            "response_mean": nums(&self.response_mean),
+            "response_std": nums(&self.response_std),
             "n_train": self.n_train,
             "n_test": self.n_test,
             "n_folds": self.n_folds,

@@ -50,10 +50,15 @@ mod canvas;
 mod face;
 mod landmarks;
 mod look;
+mod objects;
 mod shapes;
 
 use canvas::Canvas;
 use face::Face;
+pub use objects::{
+    OBJECT_KINDS, ObjectKind, ObjectSpec, PART_KINDS, PART_MARGIN, PartKind, PartSpec, part_mask,
+    part_mask_into, render_object, render_object_into,
+};
 
 /// The factor names, in the renderer's order.
 pub const FACTOR_NAMES: [&str; 13] = [
