@@ -90,6 +90,31 @@ fn the_smoke_pipeline_publishes_its_report_and_says_where() {
 }
 
 #[test]
+fn the_report_shows_shared_feature_maps_and_their_check_in_every_world() {
+    let html = page();
+    for w in WORLDS {
+        let section = format!("id=\"shared-features-{w}\"");
+        let at = html
+            .find(&section)
+            .unwrap_or_else(|| panic!("{section} missing"));
+        let rest = &html[at..];
+        let end = rest[1..].find("<section").map_or(rest.len(), |e| e + 1);
+        let body = &rest[..end];
+        assert!(
+            body.contains("alt=\"shared-feature maps (shared[code=")
+                && body.contains("src=\"data:image/png;base64,iVBORw0KGgo"),
+            "no sheet in {w}"
+        );
+        let table = format!("id=\"saliency-check-{w}\"");
+        assert!(body.contains(&table), "{table} missing");
+        // Three groups at most × three methods; every method appears.
+        for method in ["<td>shared</td>", "<td>gradient</td>", "<td>random</td>"] {
+            assert!(body.contains(method), "{method} missing in {w}");
+        }
+    }
+}
+
+#[test]
 fn the_report_has_every_figure_in_every_world() {
     let html = page();
     for w in WORLDS {

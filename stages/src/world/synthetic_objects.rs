@@ -1,7 +1,8 @@
 //! `synthetic-objects`: simple objects that are not faces (cups, boxes, lamps, leaves), some of
 //! them carrying one planted face part (a hair-like cap, a pair of eyes or a mouth) with its
 //! pixel mask — the ground truth for asking whether a model's saliency falls on face parts
-//! outside faces (issue 21).
+//! outside faces (issue 21; docs/METHODS.md §10.1, the stand-in for the objects of Lappe et al.
+//! 2024, whose images are not public).
 //!
 //! The objects are drawn on the faces' white background, at their size, with the face
 //! renderer's primitives and look (`face_renderer::objects`), so that what tells them apart from
