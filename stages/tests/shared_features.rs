@@ -351,3 +351,49 @@ fn masks_missing_an_object_are_refused_naming_it() {
     );
     assert!(e.contains("input `masks`") && e.contains("object02"), "{e}");
 }
+
+#[test]
+fn integrated_gradients_add_up_to_the_change_from_the_baseline() {
+    use flow_models::{ImageArray, encode};
+    use flow_stages::analysis::shared_features::maps::{Attribution, attribute};
+    let spec = spec(ModelKind::BetaVae { beta: 4.0 });
+    let device = Device::flex().autodiff();
+    let network = Network::new(&spec.shape(), 3, &device);
+    let x = images("object", 1, 4).pixels;
+    let w = [0.8f32, -0.5, 1.2];
+    let baseline = 1.0f32;
+    let a = attribute(
+        &network,
+        &spec,
+        &device,
+        &x,
+        &w,
+        Attribution::Integrated {
+            steps: 256,
+            baseline,
+        },
+        &|_, _| {},
+    );
+    let s = |img: &[f32]| -> f64 {
+        let z = encode(
+            &network,
+            &spec,
+            &ImageArray {
+                pixels: img,
+                area: SIDE * SIDE,
+            },
+            &device,
+        );
+        z.iter().zip(&w).map(|(&z, &w)| z as f64 * w as f64).sum()
+    };
+    let change = s(&x) - s(&vec![baseline; SIDE * SIDE]);
+    let total: f64 = a.iter().map(|&v| v as f64).sum();
+    assert!(
+        change.abs() > 1e-3,
+        "the readout must change along the path"
+    );
+    assert!(
+        (total - change).abs() <= 0.02 * change.abs(),
+        "Σ attributions {total} against S(x) − S(baseline) {change}"
+    );
+}
