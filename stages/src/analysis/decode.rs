@@ -442,15 +442,7 @@ fn reconstruct(
     let mut tiles: Vec<&[f32]> = Vec::new();
     let mut cols = 8;
     if let Some(real) = images {
-        if (real.height, real.width) != (spec.height, spec.width) {
-            return Err(StageError::input(
-                "images",
-                format!(
-                    "images are {} × {}, the model's {} × {}",
-                    real.height, real.width, spec.height, spec.width
-                ),
-            ));
-        }
+        model_files::check_size(real, &spec, "images")?;
         let index: std::collections::HashMap<&str, usize> = real
             .ids
             .iter()

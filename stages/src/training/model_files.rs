@@ -58,6 +58,20 @@ pub fn latent_moments(z: &[f32], n: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// Checks that an image set arriving on `port` has the model's image size.
+pub fn check_size(set: &ImageSet, spec: &TrainSpec, port: &str) -> Result<(), StageError> {
+    if (set.height, set.width) != (spec.height, spec.width) {
+        return Err(StageError::input(
+            port,
+            format!(
+                "images are {} × {}, the model's {} × {}",
+                set.height, set.width, spec.height, spec.width
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks that every pixel of an image set arriving on `port` is finite and in [0, 1].
 pub fn check_pixels(set: &ImageSet, port: &str) -> Result<(), StageError> {
     let area = set.area();

@@ -163,15 +163,7 @@ impl StageKind for Traversals {
             ));
         }
         let images = ImageSet::from_table(inputs.table("images")?, "images")?;
-        if (images.height, images.width) != (spec.height, spec.width) {
-            return Err(StageError::input(
-                "images",
-                format!(
-                    "images are {} × {}, the model's {} × {}",
-                    images.height, images.width, spec.height, spec.width
-                ),
-            ));
-        }
+        model_files::check_size(&images, &spec, "images")?;
         model_files::check_pixels(&images, "images")?;
         let face = non_negative("face", p.face)?;
         if face >= images.len() {

@@ -12,3 +12,23 @@ pub mod synthetic_faces;
 pub mod synthetic_neurons;
 pub mod synthetic_objects;
 pub mod tables;
+
+use flow_engine::StageError;
+
+/// Checks the rendering params the synthetic image stages share: `size` (pixels per side) in
+/// [8, 1024] and `supersample` in [1, 8].
+pub fn check_canvas(size: i64, supersample: i64) -> Result<(), StageError> {
+    if !(8..=1024).contains(&size) {
+        return Err(StageError::param(
+            "size",
+            format!("must be in [8, 1024], got {size}"),
+        ));
+    }
+    if !(1..=8).contains(&supersample) {
+        return Err(StageError::param(
+            "supersample",
+            format!("must be in [1, 8], got {supersample}"),
+        ));
+    }
+    Ok(())
+}

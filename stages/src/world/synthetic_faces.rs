@@ -272,20 +272,7 @@ impl StageKind for SyntheticFaces {
         if p.images < 1 {
             return Err(StageError::param("images", "must be ≥ 1"));
         }
-        let size = p.size;
-        if !(8..=1024).contains(&size) {
-            return Err(StageError::param(
-                "size",
-                format!("must be in [8, 1024], got {size}"),
-            ));
-        }
-        let ss = p.supersample;
-        if !(1..=8).contains(&ss) {
-            return Err(StageError::param(
-                "supersample",
-                format!("must be in [1, 8], got {ss}"),
-            ));
-        }
+        crate::world::check_canvas(p.size, p.supersample)?;
         active_factors(&p.factors)?;
         Ok(())
     }

@@ -370,15 +370,7 @@ impl StageKind for SharedFeatures {
         let neurons = select_neurons(&parse_neurons(&p.neurons)?, &readout)?;
         let read = |port: &str| -> Result<ImageSet, StageError> {
             let set = ImageSet::from_table(inputs.table(port)?, port)?;
-            if (set.height, set.width) != (spec.height, spec.width) {
-                return Err(StageError::input(
-                    port,
-                    format!(
-                        "images are {} × {}, the model's {} × {}",
-                        set.height, set.width, spec.height, spec.width
-                    ),
-                ));
-            }
+            model_files::check_size(&set, &spec, port)?;
             if set.is_empty() {
                 return Err(StageError::input(port, "has no images"));
             }
