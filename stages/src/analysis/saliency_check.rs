@@ -18,11 +18,14 @@
 //! neuron's prediction; `random`): n, the mean mask area fraction (chance for both scores), the
 //! mean fraction of positive map mass inside the mask with a paired t-test of mass − chance
 //! (two-sided, df n − 1; maps without positive mass left out), the pointing-game hit rate with a
-//! one-sided exact binomial test against the mean chance, and the mean prediction r̂ of the
-//! objects (whether the neuron is driven). The joins and the grouping are polars.
+//! one-sided exact binomial test against the mean chance, each method's mass against the plain
+//! gradient's on the same rows (mean difference and paired t-test: which method wins), and the
+//! mean prediction r̂ of the objects (whether the neuron is driven). The joins and the grouping
+//! are polars.
 //!
 //! Output `summary`: one row per (group, method) in a fixed order: `group`, `method`, `n`,
-//! `chance`, `mass`, `mass_t`, `mass_p`, `pointing`, `pointing_p`, `r_object`.
+//! `chance`, `mass`, `mass_t`, `mass_p`, `pointing`, `pointing_p`, `vs_gradient`,
+//! `vs_gradient_p`, `r_object`.
 
 use std::collections::BTreeMap;
 
@@ -114,6 +117,31 @@ pub struct GroupStats {
     pub pointing: f64,
     pub pointing_p: f64,
     pub r_object: f64,
+    /// Mean of (this method's mass − the plain gradient's mass) over the group's rows, and the
+    /// paired t-test's two-sided p (NaN for the gradient itself).
+    pub vs_gradient: f64,
+    pub vs_gradient_p: f64,
+}
+
+/// The mean of a − b over the rows where both are finite, and its paired t-test's two-sided p
+/// (NaN with fewer than two rows or no variation).
+pub fn paired_difference(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let d: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .map(|(x, y)| x - y)
+        .collect();
+    if d.len() < 2 {
+        return (if d.is_empty() { f64::NAN } else { d[0] }, f64::NAN);
+    }
+    let m = mean(&d);
+    let sd = flow_numeric::moments::std(&d, 1);
+    if sd == 0.0 {
+        return (m, f64::NAN);
+    }
+    let t = m / (sd / (d.len() as f64).sqrt());
+    (m, two_sided_p(t, (d.len() - 1) as f64))
 }
 
 /// P(X ≥ k) for X ~ Binomial(n, p).
@@ -169,6 +197,8 @@ pub fn group_stats(mass: &[f64], chance: &[f64], pointing: &[bool], r: &[f64]) -
             binomial_upper_tail(hits, n, chance_mean)
         },
         r_object: mean(r),
+        vs_gradient: f64::NAN,
+        vs_gradient_p: f64::NAN,
     }
 }
 
@@ -454,6 +484,21 @@ impl StageKind for SaliencyCheck {
                 group_stats(&mass[i], &chance[i], &pointing[i], &r[i]),
             );
         }
+        // Each method against the plain gradient on the same rows (the lists of one group are in
+        // the joined table's row order for every method).
+        let gradient_of: BTreeMap<String, usize> = (0..groups.len())
+            .filter(|&i| methods[i] == "gradient")
+            .map(|i| (groups[i].clone(), i))
+            .collect();
+        for i in 0..groups.len() {
+            let g = GROUPS.iter().position(|x| *x == groups[i]);
+            let m = METHODS.iter().position(|x| *x == methods[i]);
+            if let (Some(g), Some(m), Some(&k)) = (g, m, gradient_of.get(&groups[i]))
+                && let Some(row) = rows.get_mut(&(g, m))
+            {
+                (row.vs_gradient, row.vs_gradient_p) = paired_difference(&mass[i], &mass[k]);
+            }
+        }
         let pick = |f: &dyn Fn(&GroupStats) -> f64| Column::F64(rows.values().map(f).collect());
         let summary = table(vec![
             (
@@ -474,6 +519,8 @@ impl StageKind for SaliencyCheck {
             ("mass_p".into(), pick(&|s| s.mass_p)),
             ("pointing".into(), pick(&|s| s.pointing)),
             ("pointing_p".into(), pick(&|s| s.pointing_p)),
+            ("vs_gradient".into(), pick(&|s| s.vs_gradient)),
+            ("vs_gradient_p".into(), pick(&|s| s.vs_gradient_p)),
             ("r_object".into(), pick(&|s| s.r_object)),
         ])?;
         Ok(Outputs::new().table("summary", summary))
@@ -483,6 +530,15 @@ impl StageKind for SaliencyCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_paired_difference_skips_rows_missing_either_value() {
+        let (m, p) = paired_difference(&[0.5, 0.7, f64::NAN, 0.4], &[0.3, 0.4, 0.1, 0.3]);
+        // differences 0.2, 0.3, 0.1: mean 0.2, sd 0.1, t = 0.2 / (0.1 / √3) = 3.464, df 2.
+        assert!((m - 0.2).abs() < 1e-12);
+        assert!((p - two_sided_p(0.2 / (0.1 / 3f64.sqrt()), 2.0)).abs() < 1e-9);
+        assert!(paired_difference(&[1.0], &[0.5]).1.is_nan());
+    }
 
     #[test]
     fn part_factors_are_pairs() {

@@ -39,13 +39,23 @@ pub fn section(
             && let Some(rows) = summary_rows(t)
         {
             s.note(&format!(
-                "Check ({}): fraction of positive map mass inside the planted part's mask and pointing-game hits, against the mask's area fraction (chance); p: paired t-test of mass − chance, one-sided binomial test of hits.",
+                "Check ({}): fraction of positive map mass inside the planted part's mask and pointing-game hits, against the mask's area fraction (chance); p: paired t-test of mass − chance, one-sided binomial test of hits; mass − gradient's: the method's mass minus the plain gradient's on the same objects, paired t-test.",
                 check.node
             ));
             s.table(
                 &format!("saliency-check-{world}"),
                 &[
-                    "group", "method", "n", "chance", "mass", "p", "pointing", "p", "mean r̂",
+                    "group",
+                    "method",
+                    "n",
+                    "chance",
+                    "mass",
+                    "p",
+                    "pointing",
+                    "p",
+                    "mass − gradient's",
+                    "p",
+                    "mean r̂",
                 ],
                 &rows,
             );
@@ -65,18 +75,29 @@ fn summary_rows(t: &RecordBatch) -> Option<Vec<Vec<String>>> {
     };
     let num = |name: &str| f64_column(t, name, "saliency_check").ok();
     let (group, method) = (text("group")?, text("method")?);
-    let [n, chance, mass, mass_p, pointing, pointing_p, r] = [
+    let [n, chance, mass, mass_p, pointing, pointing_p, vs, vs_p, r] = [
         "n",
         "chance",
         "mass",
         "mass_p",
         "pointing",
         "pointing_p",
+        "vs_gradient",
+        "vs_gradient_p",
         "r_object",
     ]
     .map(num);
-    let (n, chance, mass, mass_p, pointing, pointing_p, r) =
-        (n?, chance?, mass?, mass_p?, pointing?, pointing_p?, r?);
+    let (n, chance, mass, mass_p, pointing, pointing_p, vs, vs_p, r) = (
+        n?,
+        chance?,
+        mass?,
+        mass_p?,
+        pointing?,
+        pointing_p?,
+        vs?,
+        vs_p?,
+        r?,
+    );
     Some(
         (0..t.num_rows())
             .map(|i| {
@@ -89,6 +110,8 @@ fn summary_rows(t: &RecordBatch) -> Option<Vec<Vec<String>>> {
                     short(Some(mass_p[i])),
                     short(Some(pointing[i])),
                     short(Some(pointing_p[i])),
+                    short(Some(vs[i])),
+                    short(Some(vs_p[i])),
                     short(Some(r[i])),
                 ]
             })
