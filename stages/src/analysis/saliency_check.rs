@@ -208,7 +208,8 @@ impl StageKind for SaliencyCheck {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: each method against the plain gradient (`vs_gradient`, `vs_gradient_p`).
+        2
     }
 
     fn summary(&self) -> &'static str {
