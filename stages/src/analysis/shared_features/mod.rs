@@ -167,7 +167,8 @@ impl StageKind for SharedFeatures {
     }
 
     fn version(&self) -> u32 {
-        1
+        // 2: the sheet's heat overlay is as opaque as the map's value (it was its square root).
+        2
     }
 
     fn summary(&self) -> &'static str {

@@ -18,9 +18,10 @@ fn overlay(gray: f32, m: Option<f32>) -> [u8; 3] {
         Some(m) => {
             let m = m.clamp(0.0, 1.0);
             let base = 0.25 + 0.5 * g;
-            // Heat: dark red at small values to yellow at the maximum.
+            // Heat: red at small values to yellow at the maximum, its opacity the value itself,
+            // so that the faint gradient everywhere stays in the background.
             let heat = [1.0, m, 0.0];
-            let a = m.sqrt();
+            let a = m;
             [
                 base + a * (heat[0] - base),
                 base + a * (heat[1] - base),
