@@ -160,3 +160,77 @@ fn cache_verify_finds_a_flipped_byte() {
     assert_eq!(ran.computed(), vec!["total"]);
     assert_eq!(p.flow(&["cache", "verify"]).code, 0);
 }
+
+/// Flips one byte of `node`'s table in the cache, keeping its size (which `get` checks).
+fn flip_a_byte_of(p: &Project, node: &str) {
+    let table = common::object_dir(p, "p.toml", node).join("ports/table/table.arrow");
+    let mut bytes = std::fs::read(&table).expect("read");
+    let at = bytes.len() - 20;
+    bytes[at] ^= 0x01;
+    std::fs::write(&table, &bytes).expect("write");
+}
+
+#[test]
+fn a_flipped_byte_in_an_input_is_detected_at_read_and_never_used() {
+    let p = Project::new();
+    p.write("p.toml", common::SWEEP);
+    p.run_ok("p.toml", &[]);
+    let before =
+        std::fs::read(common::object_dir(&p, "p.toml", "total").join("ports/table/table.arrow"))
+            .unwrap();
+    flip_a_byte_of(&p, "clipped[value=2]");
+    // `total` must read `clipped`: the flipped input is caught by its hash, named, removed.
+    let ran = p.flow(&["run", "p.toml", "--progress", "lines", "--force", "total"]);
+    assert_ne!(
+        ran.code, 0,
+        "a corrupt input must not be used:\n{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("clipped[value=2]")
+            && ran.stderr.contains("corrupt")
+            && ran.stderr.contains("table.arrow")
+            || ran.stderr.contains("clipped[value=2]") && ran.stderr.contains("bytes changed"),
+        "{}",
+        ran.stderr
+    );
+    // The next run recomputes it, and `total` comes out as before.
+    let again = p.run_ok("p.toml", &["--force", "total"]);
+    assert!(
+        again.computed().contains(&"clipped[value=2]".to_string()),
+        "{:?}",
+        again.computed()
+    );
+    let after =
+        std::fs::read(common::object_dir(&p, "p.toml", "total").join("ports/table/table.arrow"))
+            .unwrap();
+    assert_eq!(before, after);
+    assert_eq!(p.flow(&["cache", "verify"]).code, 0);
+}
+
+#[test]
+fn export_refuses_a_result_whose_bytes_changed() {
+    let p = Project::new();
+    p.write("p.toml", common::SWEEP);
+    p.run_ok("p.toml", &[]);
+    flip_a_byte_of(&p, "total");
+    let out = p.path("total.csv");
+    let ran = p.flow(&[
+        "export",
+        "total",
+        "-p",
+        "p.toml",
+        "--to",
+        out.to_str().unwrap(),
+    ]);
+    assert_ne!(ran.code, 0);
+    assert!(
+        ran.stderr.contains("corrupt") && ran.stderr.contains("total"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !out.exists(),
+        "nothing may be written from a corrupt result"
+    );
+}

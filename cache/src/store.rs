@@ -67,6 +67,30 @@ impl Object {
         self.dir.join(PORTS).join(port)
     }
 
+    /// Re-hashes the files of output `port` and compares them with the manifest: `Err` with the
+    /// reason, naming the port directory, when a byte changed. What a reader runs before it
+    /// uses the bytes: [`Store::get`] checks sizes only, so a flipped byte is caught here (or by
+    /// [`Store::verify`]), never used.
+    pub fn check_port(&self, port: &str) -> Result<(), String> {
+        let dir = self.port_dir(port);
+        let Some(expected) = self.manifest.ports.get(port) else {
+            return Err(format!(
+                "{}: no port {port:?} in manifest.json",
+                self.dir.display()
+            ));
+        };
+        match crate::manifest::PortRecord::scan(&dir, false) {
+            Ok(found) if found.content == expected.content => Ok(()),
+            Ok(found) => Err(format!(
+                "{}: bytes changed (content {}, manifest.json says {})",
+                dir.display(),
+                found.content.short(),
+                expected.content.short()
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// Total size of the object's port files, as recorded in its manifest.
     pub fn bytes(&self) -> u64 {
         self.manifest.ports.values().map(|p| p.bytes).sum()

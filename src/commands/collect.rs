@@ -197,6 +197,10 @@ fn record(
         .iter()
         .find(|(n, _)| n == port)
         .map_or(ArtifactType::Json, |(_, t)| *t);
+    if let Err(reason) = object.check_port(port) {
+        record.status = format!("corrupt: {reason}");
+        return Ok(record);
+    }
     record.rows = match Artifact::load(&object.port_dir(port), ty)? {
         Artifact::Json(value) => vec![value],
         Artifact::Table(batch) => match flow_tableio::batch_to_json_rows(&batch)? {

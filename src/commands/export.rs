@@ -39,6 +39,12 @@ pub fn export(global: &Global, args: &ExportArgs) -> Result<i32, CliError> {
             )));
         }
     };
+    object.check_port(&port).map_err(|reason| {
+        CliError::failed(format!(
+            "{}.{port}: the cached result is corrupt ({reason}); `flow cache verify --repair` removes it and a run recomputes it",
+            object.manifest.node
+        ))
+    })?;
     let dir = object.port_dir(&port);
     let artifact = if dir.join("table.arrow").is_file() {
         Artifact::load(&dir, ArtifactType::Table)

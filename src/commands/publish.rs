@@ -105,6 +105,13 @@ pub fn publish(
             .find(|(name, _)| *name == p.port)
             .map(|(_, t)| *t)
             .ok_or_else(|| CliError::failed(format!("{} has no output {}", node.name, p.port)))?;
+        if let Err(reason) = object.check_port(&p.port) {
+            let _ = ws.store.remove(&digest);
+            return Err(CliError::failed(format!(
+                "{}.{}: the cached result is corrupt ({reason}); it was removed, run again to recompute it",
+                node.name, p.port
+            )));
+        }
         let artifact = Artifact::load(&object.port_dir(&p.port), ty)?;
         let target = dir.join(&p.path);
         let parent = target.parent().unwrap_or(dir).to_path_buf();

@@ -213,6 +213,16 @@ fn load_inputs(job: &Job, store: &Store) -> Result<Inputs, JobError> {
                     });
                 }
             };
+            if let Err(reason) = object.check_port(&item.port) {
+                let _ = store.remove(&item.object);
+                return Err(JobError::Input {
+                    port: input.port.clone(),
+                    message: format!(
+                        "the cached result of {} is corrupt ({reason}); it was removed, run again to recompute it",
+                        item.node
+                    ),
+                });
+            }
             let artifact = Artifact::load(&object.port_dir(&item.port), input.ty).map_err(|e| {
                 let _ = store.remove(&item.object);
                 JobError::Input {
