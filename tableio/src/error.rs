@@ -52,6 +52,15 @@ pub enum TableIoError {
         message: String,
     },
 
+    /// A reader of the format gave up on malformed bytes by panicking (arrow-rs's IPC reader
+    /// trusts the buffer offsets in a file's metadata); flow turns that into this error.
+    #[error("{}: malformed {format} file: {message}", .path.display())]
+    Malformed {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+
     /// An NPY file could not be read or written (bad header, unsupported
     /// dtype, wrong rank...).
     #[error("{}: {message}", .path.display())]

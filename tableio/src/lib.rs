@@ -16,6 +16,7 @@
 mod check;
 mod error;
 mod format;
+mod guard;
 mod npy;
 mod read;
 mod write;

@@ -277,11 +277,13 @@ fn to_f64_c_order<T: ToF64>(data: &[T], shape: &[usize], order: Order) -> Vec<f6
 /// (Fortran-order files are reordered). Integer, unsigned, float and bool
 /// dtypes are accepted; bools become 0.0/1.0.
 pub fn read_npy_array(path: &Path) -> Result<NdArray, TableIoError> {
-    let raw = read_raw(path)?;
-    let data = with_elements!(&raw.elements, v => to_f64_c_order(v, &raw.shape, raw.order));
-    Ok(NdArray {
-        shape: raw.shape,
-        data,
+    crate::guard::without_panics(path, "NPY", || {
+        let raw = read_raw(path)?;
+        let data = with_elements!(&raw.elements, v => to_f64_c_order(v, &raw.shape, raw.order));
+        Ok(NdArray {
+            shape: raw.shape,
+            data,
+        })
     })
 }
 

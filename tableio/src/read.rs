@@ -16,6 +16,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::TableIoError;
 use crate::format::Format;
+use crate::guard::without_panics;
 use crate::npy::read_npy_table;
 
 /// Read a table file, choosing the format by extension (see [`Format`]).
@@ -29,10 +30,10 @@ use crate::npy::read_npy_table;
 /// * JSON: not supported for reading.
 pub fn read_table(path: &Path) -> Result<RecordBatch, TableIoError> {
     match Format::from_path(path)? {
-        Format::Npy => read_npy_table(path),
+        Format::Npy => without_panics(path, "NPY", || read_npy_table(path)),
         Format::Arrow => read_ipc(path),
-        Format::Parquet => read_parquet(path),
-        Format::Csv => read_csv(path),
+        Format::Parquet => without_panics(path, "Parquet", || read_parquet(path)),
+        Format::Csv => without_panics(path, "CSV", || read_csv(path)),
         Format::Json => Err(TableIoError::unsupported(
             path,
             "reading .json tables is not supported; use CSV, Parquet, Arrow or NPY",
@@ -61,6 +62,10 @@ fn concat(
 /// Read an Arrow IPC file (the cache's format). Files in IPC *stream* format
 /// are accepted too.
 pub fn read_ipc(path: &Path) -> Result<RecordBatch, TableIoError> {
+    without_panics(path, "Arrow IPC", || read_ipc_unguarded(path))
+}
+
+fn read_ipc_unguarded(path: &Path) -> Result<RecordBatch, TableIoError> {
     let mut file = open(path)?;
     let file_error = match read_ipc_file(BufReader::new(&mut file)) {
         Ok((schema, batches)) => return concat(path, schema, batches),
