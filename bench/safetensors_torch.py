@@ -32,10 +32,16 @@ def read_safetensors(path: Path) -> dict:
 
 
 def load_encoder(path: Path, latents: int) -> torch.nn.Module:
-    """The encoder of flow's model at `path` (a `Sequential` giving means then log-variances)."""
+    """The encoder of flow's model at `path` (a `Sequential` giving means then log-variances, or
+    the codes): torch_betavae.py's, with the fully connected input sized for the image size the
+    weights were trained on (1,024 at 64 × 64)."""
     w = read_safetensors(path)
     model = BetaVae(latents)
     enc = model.encoder
+    flat, hidden = w["encoder.hidden.weight"].shape
+    outputs = w["encoder.out.weight"].shape[1]
+    enc[9] = torch.nn.Linear(flat, hidden)
+    enc[11] = torch.nn.Linear(hidden, outputs)
     convs = [enc[0], enc[2], enc[4], enc[6]]
     with torch.no_grad():
         for i, conv in enumerate(convs):
