@@ -1,5 +1,10 @@
 //! [`Manifest`]: the `manifest.json` of an object, and how port contents are hashed.
 //!
+//! The manifest guards itself: its last field, `checksum`, is blake3 over the file's bytes as
+//! they would be without that field (the pretty JSON up to its closing brace), so a changed byte
+//! anywhere in it (a node name, the provenance, the key, the port records) is caught at read and
+//! by `verify`. Format 2 has it; format 1 manifests (written before) are read without the check.
+//!
 //! A port is a directory of files. Its content digest is blake3 over, for each file in sorted
 //! relative-path order: the path length (u64 little-endian), the path bytes ('/'-separated),
 //! the file size (u64 little-endian) and the file bytes. So the same bytes under the same names
@@ -27,7 +32,10 @@ use crate::{CacheError, Digest};
 pub(crate) const MANIFEST: &str = "manifest.json";
 
 /// The current manifest format.
-pub(crate) const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 2;
+
+/// How the checksum field is spelled at the end of the file.
+const CHECKSUM_FIELD: &[u8] = b",\n  \"checksum\": \"";
 
 /// Everything recorded about a published object.
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -53,6 +61,9 @@ pub struct Manifest {
     pub threads: Option<u32>,
     pub created_unix: f64,
     pub seconds: f64,
+    /// blake3 of the manifest's bytes without this field (format 2; see the module doc).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 /// What the engine says about an object; [`crate::Store::publish`] fills in the rest.
@@ -109,7 +120,54 @@ impl Manifest {
             created_unix,
             threads: draft.threads,
             seconds: draft.seconds,
+            checksum: None,
         }
+    }
+
+    /// The bytes of `manifest.json`: the pretty JSON, its checksum spliced in as the last field.
+    pub(crate) fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut body = serde_json::to_vec_pretty(&Manifest {
+            checksum: None,
+            ..self.clone()
+        })?;
+        let sum = blake3::hash(&body).to_hex();
+        // `…\n}` → `…,\n  "checksum": "…"\n}`
+        body.truncate(body.len() - 2);
+        body.extend_from_slice(CHECKSUM_FIELD);
+        body.extend_from_slice(sum.as_bytes());
+        body.extend_from_slice(b"\"\n}");
+        Ok(body)
+    }
+
+    /// Parses `manifest.json`'s bytes and checks its checksum (format 2 must have one).
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Manifest, String> {
+        let manifest: Manifest = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        match &manifest.checksum {
+            Some(expected) => {
+                let at = bytes
+                    .windows(CHECKSUM_FIELD.len())
+                    .rposition(|w| w == CHECKSUM_FIELD)
+                    .ok_or("the checksum is not the last field")?;
+                let mut body = bytes[..at].to_vec();
+                body.extend_from_slice(b"\n}");
+                let found = blake3::hash(&body).to_hex();
+                if found.as_str() != expected {
+                    return Err(format!(
+                        "a byte changed (checksum {}, the file hashes to {})",
+                        &expected[..expected.len().min(12)],
+                        &found[..12]
+                    ));
+                }
+            }
+            None if manifest.format >= 2 => {
+                return Err(format!(
+                    "format {} but no checksum (the field was damaged)",
+                    manifest.format
+                ));
+            }
+            None => {}
+        }
+        Ok(manifest)
     }
 
     /// The digest of a whole object's content: its ports' names and digests in name order.

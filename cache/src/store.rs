@@ -10,7 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::fsutil::{create_temp_dir, io_at, read_json, sync_dir};
+use crate::fsutil::{create_temp_dir, io_at, sync_dir};
 use crate::lock::KeyLock;
 use crate::manifest::{MANIFEST, Manifest, ManifestDraft, scan_ports};
 use crate::staging::{PORTS, Staging};
@@ -168,7 +168,7 @@ impl Store {
         let manifest_path = dir.join(MANIFEST);
         // Read the manifest first: one syscall less for the common cases (present, or no
         // directory at all); only a missing manifest asks whether the directory exists.
-        let manifest: Manifest = match read_json(&manifest_path) {
+        let manifest: Manifest = match read_manifest(&manifest_path) {
             Ok(m) => m,
             Err(CacheError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
                 return match fs::symlink_metadata(&dir) {
@@ -234,7 +234,7 @@ impl Store {
         let manifest = Manifest::new(key, draft, ports);
 
         let manifest_path = staging.dir().join(MANIFEST);
-        let json = serde_json::to_vec_pretty(&manifest).map_err(|source| CacheError::Json {
+        let json = manifest.to_bytes().map_err(|source| CacheError::Json {
             path: manifest_path.clone(),
             source,
         })?;
@@ -363,7 +363,7 @@ impl Store {
                 let Ok(key) = name.parse::<Digest>() else {
                     continue;
                 };
-                let manifest = read_json(&dir.join(MANIFEST));
+                let manifest = read_manifest(&dir.join(MANIFEST));
                 found.push(Scanned { key, dir, manifest });
             }
         }
@@ -398,4 +398,14 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(io_at(path))
+}
+
+/// Reads and checks an object's manifest ([`Manifest::from_bytes`]): a damaged one is
+/// [`CacheError::Invalid`] naming the file.
+pub(crate) fn read_manifest(path: &Path) -> Result<Manifest, CacheError> {
+    let bytes = fs::read(path).map_err(io_at(path))?;
+    Manifest::from_bytes(&bytes).map_err(|reason| CacheError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    })
 }
