@@ -183,6 +183,7 @@ def kill_campaign(args):
             outs = {id(p): p.communicate()[1] for p in procs}
             lines = [l for l in outs[id(victim)].splitlines() if l.strip()]
             phase = "after the end" if finished_first else phase_of(lines, train_nodes)
+
             figures["phases"][phase] = figures["phases"].get(phase, 0) + 1
             rerun = run_flow(["run", str(pipeline)], cache, results, env=env, check=False)
             problems = []
@@ -214,7 +215,10 @@ def kill_campaign(args):
                   f"{' (2 processes)' if len(procs) > 1 else ''}: {'ok' if not problems else 'FAILED'}",
                   file=sys.stderr)
     shutil.rmtree(work, ignore_errors=True)
-    print(f"kill: {figures['trials']} trials, {figures['failures']} failures; phases hit: {figures['phases']}")
+    landed = figures["trials"] - figures["phases"].get("after the end", 0)
+    figures["kills_landed"] = landed
+    print(f"kill: {figures['trials']} trials, {landed} kills landed mid-run, {figures['failures']} failures; "
+          f"phases hit: {figures['phases']}")
     return figures
 
 
@@ -417,6 +421,8 @@ def main():
         fig["command"] = f"python3 bench/reliability.py {name}" + (
             f" --trials {args.trials}" if name in ("kill", "corruption") else
             f" --repeats {args.repeats}" if name == "concurrency" else "")
+        if name == "kill" and args.pipelines != "smoke,paper-shaped":
+            name = f"kill ({args.pipelines})"
         results[name] = fig
         failed |= bool(fig.get("failures"))
     args.out.parent.mkdir(parents=True, exist_ok=True)
