@@ -164,11 +164,15 @@ def kill_campaign(args):
             if rng.random() < 0.5 and stages:
                 until = rng.choice(stages).split("[")[0]
                 run_flow(["run", str(pipeline), "--until", until], cache, results, env=env, check=False)
+            # The run left to do: the uninterrupted time scaled by the share of nodes not cached.
+            counts = re.search(r"(\d+) nodes, (\d+) cached, (\d+) to run",
+                               run_flow(["plan", str(pipeline)], cache, check=False).stdout)
+            left = length * (int(counts.group(3)) / max(1, int(counts.group(1))) if counts else 1.0)
             # Spread over the phases: a tenth of the kills in the first 0.2 s (planning), a tenth in
             # the last tenth of the run (publishing), the rest anywhere.
             u = rng.random()
-            delay = (rng.uniform(0.0, 0.2) if u < 0.1 else rng.uniform(0.9 * length, length) if u < 0.2
-                     else rng.uniform(0.0, length))
+            delay = (rng.uniform(0.0, min(0.2, left)) if u < 0.1 else rng.uniform(0.9 * left, left) if u < 0.2
+                     else rng.uniform(0.0, left))
             procs = [subprocess.Popen([str(FLOW), "run", str(pipeline), "--cache", str(cache), "--results", str(results),
                                        "--progress", "lines"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                       text=True, env=env)]
@@ -419,6 +423,7 @@ def main():
         fig["seconds"] = round(time.perf_counter() - t, 1)
         fig["date"] = time.strftime("%Y-%m-%d")
         fig["command"] = f"python3 bench/reliability.py {name}" + (
+            f" --pipelines {args.pipelines}" if name == "kill" and args.pipelines != "smoke,paper-shaped" else "") + (
             f" --trials {args.trials}" if name in ("kill", "corruption") else
             f" --repeats {args.repeats}" if name == "concurrency" else "")
         if name == "kill" and args.pipelines != "smoke,paper-shaped":

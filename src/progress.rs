@@ -104,8 +104,8 @@ impl TerminalProgress {
     /// A line above the bars, or on stderr.
     fn line(&self, line: &str) {
         match self.mode {
-            ProgressMode::Bars => self.multi.suspend(|| eprintln!("{line}")),
-            ProgressMode::Lines => eprintln!("{line}"),
+            ProgressMode::Bars => self.multi.suspend(|| say!("{line}")),
+            ProgressMode::Lines => say!("{line}"),
             ProgressMode::Silent => {}
         }
     }
@@ -155,7 +155,7 @@ impl RunObserver for TerminalProgress {
                 let display = match self.mode {
                     ProgressMode::Bars => NodeDisplay::Bar(self.node_bar(&node)),
                     _ => {
-                        eprintln!("{} start {node}", self.position(counts));
+                        say!("{} start {node}", self.position(counts));
                         NodeDisplay::Lines {
                             started: Instant::now(),
                             last: None,
@@ -182,7 +182,7 @@ impl RunObserver for TerminalProgress {
                     }
                     *last = Some(now);
                     let secs = (now - *started).as_secs_f64().max(1e-9);
-                    eprintln!(
+                    say!(
                         "  {node}: {step}/{total} ({:.1}/s) {message}",
                         step as f64 / secs
                     );
@@ -209,7 +209,7 @@ impl RunObserver for TerminalProgress {
                     } else {
                         "done"
                     };
-                    eprintln!("{} {how} {node} in {seconds:.2}s", self.position(counts));
+                    say!("{} {how} {node} in {seconds:.2}s", self.position(counts));
                 }
             }
             RunEvent::Cancelled { node } => {

@@ -383,3 +383,26 @@ proptest! {
         }
     }
 }
+
+/// Found by the hostile-inputs campaign (bench/hostile_inputs.sh): six bytes inserted into a
+/// Parquet file make a page header claim half a gigabyte; the reader allocated and filled it
+/// (1.6 s and 0.5 GB for a 2 KB file; past the 20 s watchdog on a loaded machine). Read from
+/// memory, the claim is refused at once.
+#[test]
+fn a_parquet_page_header_claiming_more_than_the_file_holds_is_refused_naming_the_file() {
+    let seeds = table_seeds();
+    let (ext, bytes) = &seeds[1];
+    assert_eq!(*ext, "parquet");
+    let edits = [Edit::Insert {
+        at: 0.13082784842734776,
+        bytes: vec![139, 128, 128, 128, 2, 45],
+    }];
+    let (_dir, path) = file("mutant.parquet", &mutate(bytes, &edits));
+    let result = guarded("reading the mutant", move || {
+        flow_tableio::read_table(&path)
+            .map(|b| b.num_rows())
+            .map_err(|e| e.to_string())
+    });
+    let message = result.expect_err("the damaged file must be refused");
+    assert!(message.contains("mutant.parquet"), "{message}");
+}

@@ -234,3 +234,46 @@ fn export_refuses_a_result_whose_bytes_changed() {
         "nothing may be written from a corrupt result"
     );
 }
+
+/// Found by the reliability campaign: a `flow run` whose stderr reader went away (a killed
+/// harness, `flow run … | head`) panicked printing its next progress line and deadlocked. It
+/// must go on, finish and store every result.
+#[test]
+fn a_closed_stderr_neither_stops_nor_hangs_a_run() {
+    use std::io::{BufRead, BufReader};
+    let p = Project::new();
+    // Slow nodes, so that most progress lines come after the pipe closed.
+    let mut text = String::new();
+    for i in 0..4 {
+        text.push_str(&format!(
+            "[stages.n{i}]\nkind = \"constant\"\nvalue = {i}.0\ndelay_ms = 150\n\n"
+        ));
+    }
+    text.push_str("[stages.total]\nkind = \"sum\"\nparts = [\"n0\", \"n1\", \"n2\", \"n3\"]\n");
+    p.write("p.toml", &text);
+    let mut child = p
+        .command(&["run", "p.toml", "--progress", "lines", "--jobs", "1"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Read one line, then close our end of the pipe.
+    let mut first = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("flow run hung after its stderr closed (first line: {first:?})");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let again = p.run_ok("p.toml", &[]);
+    assert!(again.computed().is_empty(), "{:?}", again.computed());
+}

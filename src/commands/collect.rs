@@ -85,7 +85,7 @@ pub fn collect(global: &Global, args: &CollectArgs) -> Result<i32, CliError> {
     match &args.to {
         Some(path) => {
             flow_collect::output::write(&mut frame, path)?;
-            eprintln!(
+            say!(
                 "wrote {} rows × {} columns to {}",
                 frame.height(),
                 frame.width(),

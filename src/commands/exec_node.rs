@@ -21,7 +21,7 @@ pub fn exec_node(global: &Global, args: &ExecNodeArgs) -> Result<i32, CliError> 
         .map_err(|e| CliError::failed(format!("{}: not a job: {e}", args.job.display())))?;
     let progress = RunEvents::new(Arc::new(TerminalProgress::new(ProgressMode::Lines, 1)));
     let node_progress = progress.started(&job.node.name);
-    let log = |line: &str| eprintln!("{line}");
+    let log = |line: &str| say!("{line}");
     let env = JobEnv {
         store: &ws.store,
         catalog: &ws.catalog,

@@ -54,7 +54,7 @@ pub fn export(global: &Global, args: &ExportArgs) -> Result<i32, CliError> {
         Artifact::load(&dir, ArtifactType::Files)
     }?;
     write_artifact(&artifact, &args.to)?;
-    eprintln!(
+    say!(
         "flow: wrote {}.{port} to {}",
         object.manifest.node,
         args.to.display()

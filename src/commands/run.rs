@@ -37,12 +37,10 @@ pub fn cancel_flag() -> Arc<AtomicBool> {
     let flag = cancel.clone();
     let _ = ctrlc::set_handler(move || {
         if flag.swap(true, Ordering::SeqCst) {
-            eprintln!("flow: stopped");
+            say!("flow: stopped");
             std::process::exit(130);
         }
-        eprintln!(
-            "flow: stopping — waiting for running nodes to stop (press Ctrl-C again to exit now)"
-        );
+        say!("flow: stopping — waiting for running nodes to stop (press Ctrl-C again to exit now)");
     });
     cancel
 }
@@ -124,15 +122,18 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
                     (t - started).as_secs_f64()
                 )
             });
-            eprintln!(
+            say!(
                 "slurm: {} sbatch, {} squeue, {} sacct, {} scancel calls{submitted}",
-                c.sbatch, c.squeue, c.sacct, c.scancel
+                c.sbatch,
+                c.squeue,
+                c.sacct,
+                c.scancel
             );
             report
         }
     };
     terminal.finish();
-    eprint!(
+    say_raw!(
         "{}",
         summary(&plan.name, &report, started.elapsed().as_secs_f64())
     );
@@ -140,10 +141,10 @@ pub fn run(global: &Global, args: &RunArgs) -> Result<i32, CliError> {
         let dir = publish::results_dir(&pipeline, args.results.as_deref());
         let (written, stale) = publish::publish(&ws, &pipeline, &plan, &publications, &dir)?;
         for path in &written {
-            eprintln!("flow: published {}", path.display());
+            say!("flow: published {}", path.display());
         }
         for path in &stale {
-            eprintln!(
+            say!(
                 "flow: not published (its node has no result): {}",
                 dir.join(path).display()
             );

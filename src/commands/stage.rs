@@ -134,7 +134,7 @@ pub fn stage(global: &Global, args: &StageArgs) -> Result<i32, CliError> {
     let report = run_plan(&plan, &ws.store, &mut executor, &progress, &opts);
     terminal.finish();
     if !report.ok() {
-        eprint!(
+        say_raw!(
             "{}",
             summary(main, &report, started.elapsed().as_secs_f64())
         );
@@ -188,7 +188,7 @@ pub fn stage(global: &Global, args: &StageArgs) -> Result<i32, CliError> {
     } else {
         "cached"
     };
-    eprintln!(
+    say!(
         "flow: {main} {how} ({}) → {}",
         object.key.short(),
         args.out.display()
