@@ -52,6 +52,43 @@ def same(a, b, rel=0.0, f32=False):
     return a == b
 
 
+def arrow_equal(a, b, f32=False):
+    """Two Arrow arrays (or chunked arrays) hold the same values: numeric ones compared with
+    numpy (NaN equal to NaN; as float32 when `f32`), nested ones on their flattened values,
+    others as Python values. Returns None or what differs."""
+    import numpy as np
+    import pyarrow as pa
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    if isinstance(b, pa.ChunkedArray):
+        b = b.combine_chunks()
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} rows"
+    nested = pa.types.is_nested(a.type)
+    if nested != pa.types.is_nested(b.type):
+        return f"types {a.type} vs {b.type}"
+    if nested:
+        a, b = a.flatten(), b.flatten()
+        if len(a) != len(b):
+            return f"{len(a)} vs {len(b)} nested values"
+    numeric = lambda t: pa.types.is_integer(t) or pa.types.is_floating(t)  # noqa: E731
+    if numeric(a.type) and numeric(b.type):
+        x = a.to_numpy(zero_copy_only=False).astype(np.float64)
+        y = b.to_numpy(zero_copy_only=False).astype(np.float64)
+        if f32:
+            x, y = x.astype(np.float32), y.astype(np.float32)
+        bad = ~((x == y) | (np.isnan(x) & np.isnan(y)))
+        if bad.any():
+            i = int(np.argmax(bad))
+            return f"value {i}: {x[i]!r} vs {y[i]!r}"
+        return None
+    xs, ys = a.to_pylist(), b.to_pylist()
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        if not same(x, y, 0.0, f32):
+            return f"value {i}: {str(x)[:60]} vs {str(y)[:60]}"
+    return None
+
+
 def columns_equal(left: dict, right: dict, rel=0.0, f32_columns=()):
     if list(left) != list(right):
         return f"columns {list(left)} vs {list(right)}"
@@ -80,6 +117,7 @@ def main():
     ap.add_argument("--no-run", action="store_true")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "foreign_readers.json")
     args = ap.parse_args()
+    args.out = args.out.resolve()
     work = Path(tempfile.mkdtemp(prefix="flow-foreign-"))
     cache = args.cache or work / "cache"
     if not args.no_run:
@@ -105,12 +143,12 @@ def main():
             figures["tables"] += 1
             t = ipc.open_file(str(table)).read_all()
             figures["rows"] += t.num_rows
-            pa_cols = {c: t.column(c).to_pylist() for c in t.column_names}
             df = pl.read_ipc(str(table))
-            pl_cols = {c: df[c].to_list() for c in df.columns}
-            problem = columns_equal(pa_cols, pl_cols)
-            if problem:
-                figures["pyarrow_polars_failures"].append(f"{where}: {problem}")
+            for c in t.column_names:
+                problem = arrow_equal(t.column(c), df[c].to_arrow())
+                if problem:
+                    figures["pyarrow_polars_failures"].append(f"{where} column {c}: {problem}")
+                    break
             # flow export → Parquet, CSV, JSON, read back.
             key = d.parent.name + d.name
             f32_columns = {f.name for f in t.schema if pa.types.is_float32(f.type) or (
@@ -130,22 +168,23 @@ def main():
                     continue
                 if ext == "parquet":
                     back = pq.read_table(str(out))
-                    got = {c: back.column(c).to_pylist() for c in back.column_names}
-                    rel = 0.0
                 elif ext == "csv":
                     kinds = {f.name: f.type for f in t.schema}
                     opts = pacsv.ConvertOptions(column_types={n: ty for n, ty in kinds.items()
                                                               if pa.types.is_primitive(ty) or pa.types.is_string(ty)})
                     back = pacsv.read_csv(str(out), convert_options=opts)
-                    got = {c: back.column(c).to_pylist() for c in back.column_names}
-                    rel = 0.0
                 else:
                     rows = json.loads(out.read_text())
-                    got = {c: [r.get(c) for r in rows] for c in t.column_names} if rows else {c: [] for c in t.column_names}
-                    rel = 0.0
-                problem = columns_equal(pa_cols, got, rel, f32_columns)
-                if problem:
-                    figures["export_failures"].append(f"{where} → {ext}: {problem}")
+                    back = pa.table({c: pa.array([r.get(c) for r in rows], type=t.schema.field(c).type)
+                                     for c in t.column_names}) if rows else t.slice(0, 0)
+                if back.column_names != t.column_names:
+                    figures["export_failures"].append(f"{where} → {ext}: columns {back.column_names}")
+                    continue
+                for c in t.column_names:
+                    problem = arrow_equal(t.column(c), back.column(c), c in f32_columns)
+                    if problem:
+                        figures["export_failures"].append(f"{where} → {ext} column {c}: {problem}")
+                        break
     print(f"{figures['tables']} tables ({figures['rows']} rows): pyarrow vs polars {len(figures['pyarrow_polars_failures'])} "
           f"differences; {figures['exports']} exports (Parquet, CSV, JSON) read back, {len(figures['export_failures'])} failures")
     for f in (figures["pyarrow_polars_failures"] + figures["export_failures"])[:10]:

@@ -168,7 +168,8 @@ impl StageKind for SharedFeatures {
 
     fn version(&self) -> u32 {
         // 2: the sheet's heat overlay is as opaque as the map's value (it was its square root).
-        2
+        // 3: the sheet's PNG is compressed with the fast setting (other bytes, same pixels).
+        3
     }
 
     fn summary(&self) -> &'static str {
