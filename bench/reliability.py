@@ -303,6 +303,8 @@ def corruption_campaign(args):
         files = sorted(p for p in (cache / "objects").rglob("*")
                        if p.is_file() and (p.name == "manifest.json" or "ports" in p.parts))
         victim = rng.choice(files)
+        node = json.loads((victim.parents[len(victim.relative_to(cache / "objects").parts) - 3]
+                           / "manifest.json").read_text())["node"]
         kind = rng.choice(["flip", "truncate", "delete"])
         data = victim.read_bytes()
         if kind == "flip" and data:
@@ -323,6 +325,11 @@ def corruption_campaign(args):
             problems.append(f"verify did not report {'/'.join(key_dir)} ({kind} {victim.name})")
         else:
             figures["detected"] += 1
+            # The node, as its manifest records it (unknown when the manifest is the deleted file).
+            where = "manifest" if victim.name == "manifest.json" else "port_file"
+            figures[f"{where}_trials"] = figures.get(f"{where}_trials", 0) + 1
+            if node in verify.stdout:
+                figures[f"{where}_node_named"] = figures.get(f"{where}_node_named", 0) + 1
         # 2. A run before any repair never uses it: it succeeds with the uninterrupted run's
         #    published bytes (the object was not needed, or was recomputed), or it stops naming
         #    the corrupt result.

@@ -279,6 +279,24 @@ fn run_stage(
         .map_err(|e| e.to_string())
 }
 
+/// Runs `image-folder` on the files of `root` (16 × 16 images).
+fn import_image_folder(root: PathBuf) -> Result<(), String> {
+    let mut inputs = Inputs::default();
+    inputs.ports.insert(
+        "files".into(),
+        vec![InputArtifact {
+            node: "images".into(),
+            coords: vec![],
+            artifact: Artifact::Files(root),
+        }],
+    );
+    run_stage(
+        &flow_stages::world::image_folder::ImageFolder,
+        vec![("size", ParamValue::Int(16))],
+        inputs,
+    )
+}
+
 fn image_seeds() -> Vec<(&'static str, Vec<u8>)> {
     let img =
         image::GrayImage::from_fn(24, 16, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
@@ -325,22 +343,7 @@ proptest! {
         let (ext, bytes) = &seeds[seed];
         let (dir, _path) = file(&format!("mutant.{ext}"), &mutate(bytes, &edits));
         let root = dir.path().to_path_buf();
-        let result = guarded("importing a mutated image", move || {
-            let mut inputs = Inputs::default();
-            inputs.ports.insert(
-                "files".into(),
-                vec![InputArtifact {
-                    node: "images".into(),
-                    coords: vec![],
-                    artifact: Artifact::Files(root),
-                }],
-            );
-            run_stage(
-                &flow_stages::world::image_folder::ImageFolder,
-                vec![("size", ParamValue::Int(16))],
-                inputs,
-            )
-        });
+        let result = guarded("importing a mutated image", move || import_image_folder(root));
         if let Err(message) = result {
             prop_assert!(message.contains("mutant."), "no file named in: {message}");
         }
@@ -364,18 +367,7 @@ proptest! {
                 vec![("path", ParamValue::Str(path.to_string_lossy().to_string()))],
                 Inputs::default(),
             ),
-            "png" | "jpg" => {
-                let mut inputs = Inputs::default();
-                inputs.ports.insert(
-                    "files".into(),
-                    vec![InputArtifact {
-                        node: "images".into(),
-                        coords: vec![],
-                        artifact: Artifact::Files(root),
-                    }],
-                );
-                run_stage(&flow_stages::world::image_folder::ImageFolder, vec![], inputs)
-            }
+            "png" | "jpg" => import_image_folder(root),
             _ => flow_tableio::read_table(&path).map(|_| ()).map_err(|e| e.to_string()),
         });
         if let Err(message) = result {

@@ -155,6 +155,12 @@ fn cache_verify_finds_a_flipped_byte() {
     let verify = p.flow(&["cache", "verify"]);
     assert_eq!(verify.code, 1);
     assert!(verify.stdout.contains("CORRUPT"), "{}", verify.stdout);
+    // It names the node, the object's directory and the damaged port.
+    assert!(
+        verify.stdout.contains(" total ") && verify.stdout.contains("port \"table\""),
+        "{}",
+        verify.stdout
+    );
     assert_eq!(p.flow(&["cache", "verify", "--repair"]).code, 1);
     let ran = p.run_ok("p.toml", &[]);
     assert_eq!(ran.computed(), vec!["total"]);

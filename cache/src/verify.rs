@@ -14,7 +14,17 @@ use crate::{CacheError, Digest, Store};
 pub struct VerifyIssue {
     pub key: Digest,
     pub dir: PathBuf,
+    /// The node the object was computed for, as its manifest records it (read leniently when
+    /// the manifest itself is the damaged file; `None` when not even that is readable).
+    pub node: Option<String>,
     pub problem: String,
+}
+
+/// The `node` field of a manifest that failed its checks, if the JSON still holds one.
+fn recorded_node(dir: &std::path::Path) -> Option<String> {
+    let bytes = std::fs::read(dir.join(crate::manifest::MANIFEST)).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    value.get("node")?.as_str().map(str::to_string)
 }
 
 /// Usage of the objects of one stage kind.
@@ -31,10 +41,15 @@ impl Store {
     pub fn verify(&self) -> Result<Vec<VerifyIssue>, CacheError> {
         let mut issues = Vec::new();
         for Scanned { key, dir, manifest } in self.scan()? {
+            let node = match &manifest {
+                Ok(m) => Some(m.node.clone()),
+                Err(_) => recorded_node(&dir),
+            };
             let mut report = |problem: String| {
                 issues.push(VerifyIssue {
                     key,
                     dir: dir.clone(),
+                    node: node.clone(),
                     problem,
                 })
             };

@@ -18,8 +18,9 @@ pub fn cache(global: &Global, cmd: CacheCommand) -> Result<i32, CliError> {
             let total = ws.store.objects()?.len();
             for issue in &issues {
                 println!(
-                    "CORRUPT {} {}: {}",
+                    "CORRUPT {} {} {}: {}",
                     issue.key.short(),
+                    issue.node.as_deref().unwrap_or("(node unknown)"),
                     issue.dir.display(),
                     issue.problem
                 );
