@@ -417,7 +417,7 @@ impl StageKind for SaliencyCheck {
             .agg([
                 col("mass").cast(PlDataType::Float64),
                 col("chance").cast(PlDataType::Float64),
-                col("pointing"),
+                col("pointing").cast(PlDataType::Float64),
                 col("r_object").cast(PlDataType::Float64),
             ])
             .collect()
@@ -452,24 +452,11 @@ impl StageKind for SaliencyCheck {
         };
         let (groups, methods) = (texts("group")?, texts("method")?);
         let (mass, chance, r) = (floats("mass")?, floats("chance")?, floats("r_object")?);
-        let pointing: Vec<Vec<bool>> = {
-            let lists = grouped
-                .column("pointing")
-                .and_then(|c| c.list().cloned())
-                .map_err(polars_error)?;
-            lists
-                .amortized_iter()
-                .map(|l| {
-                    let Some(l) = l else { return Ok(Vec::new()) };
-                    Ok(l.as_ref()
-                        .bool()
-                        .map_err(polars_error)?
-                        .iter()
-                        .map(|v| v.unwrap_or(false))
-                        .collect())
-                })
-                .collect::<Result<_, StageError>>()?
-        };
+        // Hits as 1.0 / 0.0 (cast in the aggregation), read back as booleans.
+        let pointing: Vec<Vec<bool>> = floats("pointing")?
+            .into_iter()
+            .map(|hits| hits.into_iter().map(|h| h == 1.0).collect())
+            .collect();
         let mut rows: BTreeMap<(usize, usize), GroupStats> = BTreeMap::new();
         for i in 0..groups.len() {
             let g = GROUPS
